@@ -1,0 +1,1 @@
+"""echo-bot: the smallest complete HoloMUSH binary plugin."""

@@ -1,0 +1,15 @@
+"""Entry point of the echo-bot PEX: serve the handler over go-plugin gRPC."""
+
+from __future__ import annotations
+
+from holomush_sdk import ServeConfig, serve
+
+from echo_bot.bot import EchoBot
+
+
+def main() -> None:
+    serve(ServeConfig(handler=EchoBot()))
+
+
+if __name__ == "__main__":
+    main()
