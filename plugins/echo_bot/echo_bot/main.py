@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from holomush_sdk import ServeConfig, serve
-
 from echo_bot.bot import EchoBot
+from holomush_sdk import ServeConfig, serve
 
 
 def main() -> None:

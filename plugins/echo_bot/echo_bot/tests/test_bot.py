@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from holomush_sdk.events import ActorKind, Event, EventType
 
 from echo_bot.bot import EchoBot, said_message
+from holomush_sdk.events import ActorKind, Event, EventType
 
 
 def say(payload: str, *, actor: ActorKind = ActorKind.CHARACTER, type_: str = "say") -> Event:
@@ -22,7 +22,7 @@ def say(payload: str, *, actor: ActorKind = ActorKind.CHARACTER, type_: str = "s
 
 @pytest.mark.parametrize(
     ("message"),
-    ['Hello, world!', 'hello "world" ✓', "back\\slash", "tab\tand\nnewline", "  padded  "],
+    ["Hello, world!", 'hello "world" ✓', "back\\slash", "tab\tand\nnewline", "  padded  "],
 )
 def test_echoes_message_on_same_stream(message: str) -> None:
     payload = json.dumps({"character_name": "Alice", "message": message, "extra": [1, 2]})
@@ -59,7 +59,9 @@ def test_ignores_payloads_without_a_message(payload: str) -> None:
 
 
 def test_ignores_plugin_speech_so_it_cannot_loop() -> None:
-    assert list(EchoBot().handle_event(say('{"message": "Echo: hi"}', actor=ActorKind.PLUGIN))) == []
+    assert (
+        list(EchoBot().handle_event(say('{"message": "Echo: hi"}', actor=ActorKind.PLUGIN))) == []
+    )
 
 
 @pytest.mark.parametrize("type_", ["pose", "emit", "system", "arrive"])
