@@ -1,0 +1,1 @@
+"""Shared test fixtures for the HoloMUSH monorepo (test-only code)."""

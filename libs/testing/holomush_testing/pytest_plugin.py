@@ -1,0 +1,40 @@
+"""pytest fixtures for PostgreSQL; load with ``pytest_plugins = ["holomush_testing.pytest_plugin"]``.
+
+* ``postgres_server`` (session): the server for this test process (`PostgresTestServer`).
+* ``postgres_dsn`` (module): the URL of a fresh database for the test module, dropped after
+  the module; the role is the server's admin role (superuser for the embedded server).
+* ``postgres_conn`` (function): an autocommit async psycopg connection to that database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+import pytest_asyncio
+from psycopg.rows import TupleRow
+
+from holomush_testing.postgres import PostgresTestServer, fresh_database, open_postgres_test_server
+
+__all__ = ["postgres_conn", "postgres_dsn", "postgres_server"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresTestServer]:
+    with open_postgres_test_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def postgres_dsn(
+    postgres_server: PostgresTestServer, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    with fresh_database(postgres_server, request.module.__name__) as dsn:
+        yield dsn
+
+
+@pytest_asyncio.fixture
+async def postgres_conn(postgres_dsn: str) -> AsyncIterator[psycopg.AsyncConnection[TupleRow]]:
+    async with await psycopg.AsyncConnection.connect(postgres_dsn, autocommit=True) as conn:
+        yield conn
