@@ -771,14 +771,28 @@ Global___CastPublishVoteRequest: _TypeAlias = CastPublishVoteRequest  # noqa: Y0
 
 @_typing.final
 class CastPublishVoteResponse(_message.Message):
+    """Added beyond the reference (which answers an empty message): the consent tally after
+    this vote. When every participant has voted yes the scene is published.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
+    YES_VOTES_FIELD_NUMBER: _builtins.int
+    PARTICIPANTS_FIELD_NUMBER: _builtins.int
+    PUBLISHED_FIELD_NUMBER: _builtins.int
+    yes_votes: _builtins.int
+    participants: _builtins.int
+    published: _builtins.bool
     def __init__(
         self,
+        *,
+        yes_votes: _builtins.int = ...,
+        participants: _builtins.int = ...,
+        published: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["participants", b"participants", "published", b"published", "yes_votes", b"yes_votes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS scene_ops_events;
+DROP TABLE IF EXISTS scene_participants;

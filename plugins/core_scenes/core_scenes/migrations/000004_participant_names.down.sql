@@ -1,0 +1,1 @@
+ALTER TABLE scene_participants DROP COLUMN IF EXISTS character_name;
