@@ -1,0 +1,2 @@
+DROP FUNCTION IF EXISTS append_events;
+DROP TABLE IF EXISTS events;
