@@ -102,11 +102,14 @@ _CODE_BY_STATUS = {
 
 def focus_error_code(status: grpc.StatusCode, message: str) -> FocusErrorCode | None:
     """The focus code of a host error: a known code in the message (``"CODE"`` or
-    ``"CODE: detail"``) wins; otherwise the gRPC status decides; otherwise None."""
+    ``"CODE: detail"``) wins; a message stamped with another code (say
+    ``"INVALID_ARGUMENT: …"``) is not a focus error; otherwise the gRPC status decides."""
     prefix, _ = split_status_code(message)
     for candidate in (message.strip(), prefix):
         if candidate is not None and candidate in FocusErrorCode.__members__:
             return FocusErrorCode(candidate)
+    if prefix is not None:
+        return None
     return _CODE_BY_STATUS.get(status)
 
 

@@ -34,12 +34,15 @@ S = grpc.StatusCode
         (S.NOT_FOUND, "no such session", FocusErrorCode.SESSION_NOT_FOUND),
         (S.ALREADY_EXISTS, "dup", FocusErrorCode.FOCUS_ALREADY_MEMBER),
         (S.FAILED_PRECONDITION, "expired", FocusErrorCode.SESSION_EXPIRED),
-        (S.INVALID_ARGUMENT, "INVALID_ARGUMENT: bad", FocusErrorCode.FOCUS_KIND_UNREGISTERED),
+        (S.INVALID_ARGUMENT, "unknown focus kind", FocusErrorCode.FOCUS_KIND_UNREGISTERED),
         (S.INTERNAL, "policy blew up", FocusErrorCode.FOCUS_POLICY_FAILED),
         # anything else carries no code
         (S.UNKNOWN, "something", None),
         (S.UNAVAILABLE, "down", None),
         (S.PERMISSION_DENIED, "OTHER_CODE: x", None),
+        # a message stamped with a non-focus code is not a focus error, whatever the status
+        (S.INVALID_ARGUMENT, "INVALID_ARGUMENT: bad target id", None),
+        (S.NOT_FOUND, "STREAM_ACCESS_DENIED: no", None),
     ],
 )
 def test_focus_error_code_mapping(status, message, code):
