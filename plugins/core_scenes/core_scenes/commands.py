@@ -268,51 +268,67 @@ class SceneCommands:
         return ok(f"Left scene {scene_id}.")
 
     async def _invite(self, req: CommandRequest, rest: str) -> CommandResponse:
-        args = _ids(rest, 2)
-        if args is None:
-            return errorf(text.USAGE["invite"])
-        scene_id, target = args
-        try:
-            await self._service.invite_to_scene(
+        return await self._act_on_character(
+            req,
+            rest,
+            "invite",
+            lambda scene_id, target: self._service.invite_to_scene(
                 scene_pb2.InviteToSceneRequest(
                     character_id=req.character_id, scene_id=scene_id, target_character_id=target
                 )
-            )
-        except SceneServiceError as err:
-            return text.failed("Failed to invite", err)
-        return ok(f"Invited {target} to scene {scene_id}.")
+            ),
+            failure="Failed to invite",
+            success="Invited {target} to scene {scene_id}.",
+        )
 
     async def _kick(self, req: CommandRequest, rest: str) -> CommandResponse:
-        args = _ids(rest, 2)
-        if args is None:
-            return errorf(text.USAGE["kick"])
-        scene_id, target = args
-        try:
-            await self._service.kick_from_scene(
+        return await self._act_on_character(
+            req,
+            rest,
+            "kick",
+            lambda scene_id, target: self._service.kick_from_scene(
                 scene_pb2.KickFromSceneRequest(
                     character_id=req.character_id, scene_id=scene_id, target_character_id=target
                 )
-            )
-        except SceneServiceError as err:
-            return text.failed("Failed to kick", err)
-        return ok(f"Removed {target} from scene {scene_id}.")
+            ),
+            failure="Failed to kick",
+            success="Removed {target} from scene {scene_id}.",
+        )
 
     async def _transfer(self, req: CommandRequest, rest: str) -> CommandResponse:
+        return await self._act_on_character(
+            req,
+            rest,
+            "transfer",
+            lambda scene_id, target: self._service.transfer_ownership(
+                scene_pb2.TransferOwnershipRequest(
+                    character_id=req.character_id, scene_id=scene_id, new_owner_character_id=target
+                )
+            ),
+            failure="Failed to transfer ownership",
+            success="Transferred ownership of scene {scene_id} to {target}.",
+        )
+
+    async def _act_on_character(
+        self,
+        req: CommandRequest,
+        rest: str,
+        subcommand: str,
+        call: Callable[[str, str], Awaitable[object]],
+        *,
+        failure: str,
+        success: str,
+    ) -> CommandResponse:
+        """`scene <subcommand> <scene-id> <character-id>`: an owner's action on a character."""
         args = _ids(rest, 2)
         if args is None:
-            return errorf(text.USAGE["transfer"])
+            return errorf(text.USAGE[subcommand])
         scene_id, target = args
         try:
-            await self._service.transfer_ownership(
-                scene_pb2.TransferOwnershipRequest(
-                    character_id=req.character_id,
-                    scene_id=scene_id,
-                    new_owner_character_id=target,
-                )
-            )
+            await call(scene_id, target)
         except SceneServiceError as err:
-            return text.failed("Failed to transfer ownership", err)
-        return ok(f"Transferred ownership of scene {scene_id} to {target}.")
+            return text.failed(failure, err)
+        return ok(success.format(scene_id=scene_id, target=target))
 
     async def _switch(self, req: CommandRequest, rest: str) -> CommandResponse:
         scene_id = _one_id(rest)

@@ -146,6 +146,18 @@ class NewScene:
     owner_name: str = ""
 
 
+# The fields UpdateScene may change, named as in its update_mask.
+UPDATE_PATHS = (
+    "title",
+    "description",
+    "visibility",
+    "pose_order_mode",
+    "location_id",
+    "content_warnings",
+    "tags",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SceneUpdate:
     """Fields to change; None leaves a field alone. ``location_id=""`` clears it."""
@@ -162,15 +174,7 @@ class SceneUpdate:
         """The names (as in UpdateScene's mask) of the fields this update sets."""
         return [
             name
-            for name in (
-                "title",
-                "description",
-                "visibility",
-                "pose_order_mode",
-                "location_id",
-                "content_warnings",
-                "tags",
-            )
+            for name in UPDATE_PATHS
             if getattr(self, "pose_order" if name == "pose_order_mode" else name) is not None
         ]
 

@@ -25,6 +25,7 @@ from core_scenes.convert import pose_order_entry, scene_info
 from core_scenes.errors import SceneError, SceneErrorCode
 from core_scenes.ids import new_scene_id
 from core_scenes.model import (
+    UPDATE_PATHS,
     NewScene,
     PoseOrderMode,
     SceneListQuery,
@@ -55,15 +56,6 @@ T = TypeVar("T")
 
 DEFAULT_LIST_LIMIT = 50
 MAX_POSE_LENGTH = 4096
-_UPDATE_PATHS = (
-    "title",
-    "description",
-    "visibility",
-    "pose_order_mode",
-    "location_id",
-    "content_warnings",
-    "tags",
-)
 
 
 def _check(request: Message) -> None:
@@ -466,7 +458,7 @@ class SceneService:
 def _update_from_mask(request: scene_pb2.UpdateSceneRequest) -> SceneUpdate:
     fields: dict[str, Any] = {}
     for path in request.update_mask.paths:
-        if path not in _UPDATE_PATHS:
+        if path not in UPDATE_PATHS:
             raise invalid_argument(f'unknown update_mask path: "{path}"')
         if path == "title":
             title = request.title.strip()
