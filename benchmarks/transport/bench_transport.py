@@ -1,8 +1,8 @@
 """Transport benchmark: plugin start-up and Ping round trips, against a bare grpcio baseline.
 
-Run with ``./pants run benchmarks/transport/bench_transport.py`` (or directly with the
-dev venv and PYTHONPATH=proto:libs/sdk). Prints a Markdown table. Bounded to well under
-60 s. Rows:
+Run with ``./pants run benchmarks/transport:bench``, which starts the minimal plugin as a
+packaged PEX (the way a host runs plugins); ``./pants run benchmarks/transport/bench_transport.py``
+starts it as a module instead. Prints a Markdown table. Bounded to well under 60 s. Rows:
 
 * start-up: spawn → handshake → connect → Ping answered (``start_plugin`` returning) for
   a minimal plugin; cold is the first start in this process, warm the median of repeats.
@@ -17,6 +17,7 @@ dev venv and PYTHONPATH=proto:libs/sdk). Prints a Markdown table. Bounded to wel
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -126,8 +127,13 @@ class BarePeer:
         self.transport.cleanup()
 
 
+# How to start the minimal plugin: its packaged PEX when --plugin-pex names one.
+_minimal_plugin_argv: list[str] = []
+
+
 async def _start_minimal(tls: TransportSecurity, name: str) -> tuple[float, PluginClient]:
-    command = PluginCommand(argv=_child_argv("minimal_plugin"), env=_child_env())
+    argv = _minimal_plugin_argv or _child_argv("minimal_plugin")
+    command = PluginCommand(argv=argv, env=_child_env())
     started = time.perf_counter()
     client = await start_plugin(name, command, tls=tls)
     return time.perf_counter() - started, client
@@ -225,13 +231,15 @@ async def run() -> str:
     ]
     mtls = TransportSecurity.mtls()
     start_ours, start_bare = await bench_startup(mtls, deadline)
+    how = "PEX" if _minimal_plugin_argv else "module"
     rows.append(
-        f"| start-up, cold (spawn → Ping answered) | mTLS | {_ms(start_ours.wall[0])} "
+        f"| start-up ({how}), cold (spawn → Ping answered) | mTLS | {_ms(start_ours.wall[0])} "
         f"| {_ms(start_bare.wall[0])} | {start_ours.wall[0] / start_bare.wall[0]:.2f}x |"
     )
     mine, base = statistics.median(start_ours.wall[1:]), statistics.median(start_bare.wall[1:])
     rows.append(
-        f"| start-up, warm (median of {len(start_ours.wall) - 1}) | mTLS | {_ms(mine)} | {_ms(base)} "
+        f"| start-up ({how}), warm (median of {len(start_ours.wall) - 1}) | mTLS "
+        f"| {_ms(mine)} | {_ms(base)} "
         f"| {mine / base:.2f}x |"
     )
     mine, base = statistics.median(start_ours.cpu[1:]), statistics.median(start_bare.cpu[1:])
@@ -256,7 +264,12 @@ async def run() -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="go-plugin transport benchmark")
+    parser.add_argument("--plugin-pex", help="start the minimal plugin from this PEX")
+    args = parser.parse_args(argv)
+    if args.plugin_pex:
+        _minimal_plugin_argv[:] = [os.path.abspath(args.plugin_pex)]
     started = time.monotonic()
     table = asyncio.run(run())
     print(table)

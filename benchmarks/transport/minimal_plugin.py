@@ -4,5 +4,10 @@ from __future__ import annotations
 
 from holomush_sdk.goplugin.server import run_plugin
 
-if __name__ == "__main__":
+
+def main() -> None:
     run_plugin(lambda server, broker: None)
+
+
+if __name__ == "__main__":
+    main()
