@@ -19,7 +19,11 @@ def pex_argv(pex: Path) -> list[str]:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without the PEX_* variables of the test runner."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEX_")}
+    """This process's environment without the PEX variables of the test runner."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PEX_") and k != "__PEX_EXTRA_SYS_PATH__"
+    }
     env.update(extra)
     return env
