@@ -30,7 +30,8 @@ def said_message(payload: str) -> str | None:
 class EchoBot:
     """Echoes what characters say. Plugin speech (its own included) is never echoed."""
 
-    def handle_event(self, event: Event) -> Sequence[EmitEvent]:
+    # async: a plain def would be run in a worker thread, costing a thread hop per event.
+    async def handle_event(self, event: Event) -> Sequence[EmitEvent]:
         if event.type != EventType.SAY or event.actor_kind is ActorKind.PLUGIN:
             return ()
         message = said_message(event.payload)

@@ -24,16 +24,16 @@ def say(payload: str, *, actor: ActorKind = ActorKind.CHARACTER, type_: str = "s
     ("message"),
     ["Hello, world!", 'hello "world" ✓', "back\\slash", "tab\tand\nnewline", "  padded  "],
 )
-def test_echoes_message_on_same_stream(message: str) -> None:
+async def test_echoes_message_on_same_stream(message: str) -> None:
     payload = json.dumps({"character_name": "Alice", "message": message, "extra": [1, 2]})
-    (echo,) = EchoBot().handle_event(say(payload))
+    (echo,) = await EchoBot().handle_event(say(payload))
     assert echo.stream == "location:01JD0000000000000000000001"
     assert echo.type == EventType.SAY
     assert json.loads(echo.payload) == {"message": "Echo: " + message}
 
 
-def test_unicode_is_kept_readable_in_payload() -> None:
-    (echo,) = EchoBot().handle_event(say(json.dumps({"message": "✓ café"})))
+async def test_unicode_is_kept_readable_in_payload() -> None:
+    (echo,) = await EchoBot().handle_event(say(json.dumps({"message": "✓ café"})))
     assert "✓ café" in echo.payload
 
 
@@ -54,23 +54,24 @@ def test_unicode_is_kept_readable_in_payload() -> None:
         '{"text": "wrong key"}',
     ],
 )
-def test_ignores_payloads_without_a_message(payload: str) -> None:
-    assert list(EchoBot().handle_event(say(payload))) == []
+async def test_ignores_payloads_without_a_message(payload: str) -> None:
+    assert list(await EchoBot().handle_event(say(payload))) == []
 
 
-def test_ignores_plugin_speech_so_it_cannot_loop() -> None:
+async def test_ignores_plugin_speech_so_it_cannot_loop() -> None:
     assert (
-        list(EchoBot().handle_event(say('{"message": "Echo: hi"}', actor=ActorKind.PLUGIN))) == []
+        list(await EchoBot().handle_event(say('{"message": "Echo: hi"}', actor=ActorKind.PLUGIN)))
+        == []
     )
 
 
 @pytest.mark.parametrize("type_", ["pose", "emit", "system", "arrive"])
-def test_ignores_other_event_types(type_: str) -> None:
-    assert list(EchoBot().handle_event(say('{"message": "hi"}', type_=type_))) == []
+async def test_ignores_other_event_types(type_: str) -> None:
+    assert list(await EchoBot().handle_event(say('{"message": "hi"}', type_=type_))) == []
 
 
-def test_system_actor_speech_is_echoed() -> None:
-    assert len(EchoBot().handle_event(say('{"message": "hi"}', actor=ActorKind.SYSTEM))) == 1
+async def test_system_actor_speech_is_echoed() -> None:
+    assert len(await EchoBot().handle_event(say('{"message": "hi"}', actor=ActorKind.SYSTEM))) == 1
 
 
 def test_said_message_returns_the_text() -> None:
