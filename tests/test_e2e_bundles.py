@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from e2e_bundles import (
     ECHO_BOT_BUNDLE,
     PLUGIN_BUNDLES,
@@ -19,9 +20,8 @@ from e2e_bundles import (
 )
 from e2e_host import host_env, running_host
 from e2e_telnet import TelnetRoom
-from packaged import HOST_PEX, pex_argv
-
 from holomush_host.manifest.discovery import discover
+from packaged import HOST_PEX, pex_argv
 
 BROKEN = "broken-bot"
 #: Ways to break a manifest, each with a phrase the loader's message must contain.

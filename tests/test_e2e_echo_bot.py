@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+
 from e2e_database import ACTOR_CHARACTER, ACTOR_PLUGIN, events_after, newest_event_id
 from e2e_host import HostProcess, running_host
 from e2e_telnet import TelnetRoom

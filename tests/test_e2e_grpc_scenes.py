@@ -10,6 +10,7 @@ import grpc
 import grpc.aio
 import pytest
 import pytest_asyncio
+
 from e2e_database import character_id
 from e2e_host import HostProcess, running_host
 from e2e_scenes import (
@@ -22,7 +23,6 @@ from e2e_scenes import (
     published_notice,
 )
 from e2e_telnet import TelnetRoom
-
 from holomush.scene.v1 import scene_pb2, scene_pb2_grpc
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

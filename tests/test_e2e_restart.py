@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc.aio
+
 from e2e_bundles import unpack_bundles
 from e2e_database import CORE_SCENES_SCHEMA, HOST_SCHEMA, character_id, migration_rows
 from e2e_host import HostProcess
@@ -20,7 +21,6 @@ from e2e_scenes import (
     published_notice,
 )
 from e2e_telnet import SHUTTING_DOWN, TelnetRoom
-
 from holomush.scene.v1 import scene_pb2, scene_pb2_grpc
 
 RPC_TIMEOUT = 30.0

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+
 from e2e_database import character_id
 from e2e_host import HostProcess, running_host
 from e2e_scenes import (

@@ -6,11 +6,10 @@ import asyncio
 import json
 import subprocess
 
-from packaged import ECHO_BOT_PEX, clean_env, pex_argv
-
 from holomush.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 from holomush_sdk.goplugin.client import PluginCommand, start_plugin
 from holomush_sdk.goplugin.tls import TransportSecurity
+from packaged import ECHO_BOT_PEX, clean_env, pex_argv
 
 
 def test_refuses_to_run_without_the_magic_cookie() -> None:

@@ -20,8 +20,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from transport.bench_transport import BarePeer
-
 from holomush_host.data.host_data import HostData
 from holomush_host.data.ids import new_ulid
 from holomush_host.plugins.config import PluginManagerConfig
@@ -33,6 +31,7 @@ from suite.noop_plugin import COMMAND, PLUGIN_NAME
 from suite.plugin_dirs import add_noop
 from suite.stats import CallStats, measure_calls, merge
 from suite.table import Row, verdict
+from transport.bench_transport import BarePeer
 
 __all__ = ["CommandSettings", "command_rows"]
 
