@@ -16,7 +16,6 @@ import grpc
 from core_scenes.browse import browse_scenes
 from core_scenes.commands import SceneCommands
 from core_scenes.errors import SceneError, SceneErrorCode
-from core_scenes.pg_store import open_scene_store
 from core_scenes.resolver import SceneResolver
 from core_scenes.service import SceneService
 from core_scenes.servicer import add_scene_servicer_to_server
@@ -32,7 +31,6 @@ from holomush_sdk import (
     ServiceConfig,
     errorf,
 )
-from holomush_sdk.storage import StorageError
 
 __all__ = ["ScenePlugin"]
 
@@ -70,6 +68,11 @@ class ScenePlugin:
                 "connection_string is required",
                 status=grpc.StatusCode.FAILED_PRECONDITION,
             )
+        # Imported here, not at start-up: psycopg and the migration runner are ~40% of the
+        # plugin's import time, and the host waits for the handshake before it sends Init.
+        from core_scenes.pg_store import open_scene_store
+        from holomush_sdk.storage import StorageError
+
         try:
             store = await open_scene_store(config.connection_string)
         except StorageError as err:
