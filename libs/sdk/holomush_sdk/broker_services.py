@@ -18,8 +18,8 @@ from typing import Protocol, TypeVar
 
 import grpc
 
-from holomush_sdk._goquote import go_quote
 from holomush_sdk.errors import PluginError
+from holomush_sdk.goplugin._gostrconv import quote as go_quote
 
 __all__ = [
     "BROKER_ADDRESS_PREFIX",

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from holomush.plugin.v1 import plugin_pb2
-from holomush_sdk._goquote import go_quote
 from holomush_sdk._host_channel import HostChannel, RpcError, split_status_code
 from holomush_sdk.actor import Actor
 from holomush_sdk.errors import HostCallError
 from holomush_sdk.events import EmitIntent
+from holomush_sdk.goplugin._gostrconv import quote as go_quote
 
 __all__ = ["EventSink", "EventSinkAware", "HostEventSink"]
 

@@ -28,8 +28,8 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from holomush.plugin.v1 import attribute_pb2, plugin_pb2
-from holomush_sdk._goquote import go_quote
 from holomush_sdk.errors import PluginError
+from holomush_sdk.goplugin._gostrconv import quote as go_quote
 
 __all__ = [
     "DEFAULT_RULES",
