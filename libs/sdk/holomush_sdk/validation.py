@@ -33,6 +33,7 @@ from holomush_sdk.goplugin._gostrconv import quote as go_quote
 
 __all__ = [
     "DEFAULT_RULES",
+    "MAX_REPORTED_VIOLATIONS",
     "Rule",
     "RuleRegistry",
     "RuleValidator",
@@ -78,13 +79,21 @@ class Violation:
         return f"{self.field}: {self.rule}"
 
 
+MAX_REPORTED_VIOLATIONS = 5
+"""How many violations a `ValidationError` message names; `violations` has them all."""
+
+
 class ValidationError(PluginError):
     """A message broke its rules; `violations` lists every broken rule."""
 
     def __init__(self, violations: Iterable[Violation]) -> None:
         self.violations = tuple(violations)
+        # The message becomes a gRPC status, which must fit in a header: name a few.
+        shown = "; ".join(str(v) for v in self.violations[:MAX_REPORTED_VIOLATIONS])
+        hidden = len(self.violations) - MAX_REPORTED_VIOLATIONS
         super().__init__(
-            "; ".join(str(v) for v in self.violations), status=grpc.StatusCode.INVALID_ARGUMENT
+            shown + (f" (and {hidden} more)" if hidden > 0 else ""),
+            status=grpc.StatusCode.INVALID_ARGUMENT,
         )
 
 
@@ -94,11 +103,24 @@ class Validator(Protocol):
     def validate(self, message: Message) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldCheck:
+    """One field the walk must visit: its rule, and whether messages inside it may have rules."""
+
+    field: FieldDescriptor
+    rule: Rule | None
+    descend: bool
+
+
 class RuleRegistry:
     """Rules by message full name (``"holomush.plugin.v1.CommandRequest"``)."""
 
     def __init__(self) -> None:
         self._rules: dict[str, dict[str, Rule]] = {}
+        # Per message type, the fields worth visiting: a request is checked on every call,
+        # so the descriptor walk is planned once (and again after `register`).
+        self._plans: dict[str, tuple[_FieldCheck, ...]] = {}
+        self._has_rules: dict[str, bool] = {}
 
     def register(self, message_type: type[Message], rules: Mapping[str, Rule]) -> None:
         """Add (or replace) rules for `message_type`; unknown field names are an error."""
@@ -107,6 +129,8 @@ class RuleRegistry:
         if unknown:
             raise ValueError(f"{descriptor.full_name} has no field(s) {', '.join(unknown)}")
         self._rules.setdefault(descriptor.full_name, {}).update(rules)
+        self._plans.clear()
+        self._has_rules.clear()
 
     def rules_for(self, full_name: str) -> Mapping[str, Rule]:
         return self._rules.get(full_name, {})
@@ -117,15 +141,47 @@ class RuleRegistry:
         self._walk(message, "", found)
         return found
 
+    def _plan(self, descriptor: Any) -> tuple[_FieldCheck, ...]:
+        plan = self._plans.get(descriptor.full_name)
+        if plan is None:
+            rules = self.rules_for(descriptor.full_name)
+            checks = (
+                _FieldCheck(
+                    field,
+                    rules.get(field.name),
+                    field.message_type is not None and self._may_have_rules(field.message_type),
+                )
+                for field in cast(list[FieldDescriptor], descriptor.fields)
+            )
+            plan = tuple(check for check in checks if check.rule is not None or check.descend)
+            self._plans[descriptor.full_name] = plan
+        return plan
+
+    def _may_have_rules(self, descriptor: Any, visiting: frozenset[str] = frozenset()) -> bool:
+        """Whether `descriptor` or any message type reachable from it has rules."""
+        name = descriptor.full_name
+        known = self._has_rules.get(name)
+        if known is not None:
+            return known
+        if name in visiting:
+            return False  # a cycle adds nothing the first visit does not already see
+        inside = visiting | {name}
+        answer = bool(self.rules_for(name)) or any(
+            self._may_have_rules(field.message_type, inside)
+            for field in cast(list[FieldDescriptor], descriptor.fields)
+            if field.message_type is not None
+        )
+        if not visiting:  # answers inside a cycle may be partial; cache only finished ones
+            self._has_rules[name] = answer
+        return answer
+
     def _walk(self, message: Message, prefix: str, found: list[Violation]) -> None:
-        descriptor = message.DESCRIPTOR
-        rules = self.rules_for(descriptor.full_name)
-        for field in cast(list[FieldDescriptor], descriptor.fields):
+        for check in self._plan(message.DESCRIPTOR):
+            field = check.field
             path = prefix + field.name
-            rule = rules.get(field.name)
-            if rule is not None:
-                _check_field(message, field, rule, path, found)
-            if field.message_type is not None:
+            if check.rule is not None:
+                _check_field(message, field, check.rule, path, found)
+            if check.descend:
                 self._walk_nested(message, field, path, found)
 
     def _walk_nested(
@@ -159,7 +215,8 @@ def _check_field(
             found.append(
                 Violation(path, f"value must contain no more than {rule.max_items} item(s)")
             )
-        if rule.items is not None and field.message_type is None:
+        too_many = rule.max_items is not None and size > rule.max_items
+        if rule.items is not None and field.message_type is None and not too_many:
             for index, item in enumerate(value):
                 _check_scalar(item, field, rule.items, f"{path}[{index}]", found)
         return

@@ -44,7 +44,7 @@ from core_scenes.service_errors import (
     service_error,
 )
 from core_scenes.store import JoinOutcome, SceneStore
-from core_scenes.validation_rules import MAX_ID, validate
+from core_scenes.validation_rules import MAX_ID, NO_NUL, validate
 from holomush.scene.v1 import scene_pb2
 from holomush_sdk import EmitIntent, EventSink, HostCallError, ValidationError
 
@@ -97,6 +97,8 @@ def _check_ids(**ids: str) -> None:
             raise invalid_argument(
                 f"request validation failed: {name}: value length must be at most {MAX_ID} characters"
             )
+        if "\x00" in value:
+            raise invalid_argument(f"request validation failed: {name}: {NO_NUL}")
 
 
 class SceneService:
@@ -455,11 +457,30 @@ class SceneService:
         return tally
 
 
+def _quoted(value: str, limit: int = 64) -> str:
+    """`value` in double quotes for an error message: at most `limit` characters, with
+    quotes, backslashes and unprintable characters (controls, RTL overrides) escaped, so
+    an echoed value can neither flood the message (gRPC drops a status message over
+    16 KB) nor garble the reader's terminal."""
+    shown = "".join(_escaped(char) for char in value[:limit])
+    return f'"{shown}"' + ("…" if len(value) > limit else "")
+
+
+def _escaped(char: str) -> str:
+    if char == '"':
+        return '\\"'
+    if char == "\\" or not char.isprintable():
+        return char.encode("unicode_escape").decode("ascii")
+    return char
+
+
 def _update_from_mask(request: scene_pb2.UpdateSceneRequest) -> SceneUpdate:
     fields: dict[str, Any] = {}
     for path in request.update_mask.paths:
         if path not in UPDATE_PATHS:
-            raise invalid_argument(f'unknown update_mask path: "{path}"')
+            raise invalid_argument(
+                f"unknown update_mask path: {_quoted(path)}; known paths: {', '.join(UPDATE_PATHS)}"
+            )
         if path == "title":
             title = request.title.strip()
             if not title:

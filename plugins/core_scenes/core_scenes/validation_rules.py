@@ -5,16 +5,22 @@ applies to every RPC; the command path calls `validate` with the same table, so 
 typed by a player is held to exactly the rules of one arriving over gRPC.
 
 Beyond the reference: IDs are at most 128 characters, each tag 1..64 characters and each
-content warning 1..100 (the reference bounded only the list sizes).
+content warning 1..100 (the reference bounded only the list sizes); and no text field may
+contain a NUL character, which PostgreSQL text cannot store (without this check such a
+request reached the database and came back as an internal error).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from holomush.scene.v1 import scene_pb2
-from holomush_sdk import Rule, register_rules
-from holomush_sdk.validation import RuleValidator
+from holomush_sdk import Rule, ValidationError, register_rules
+from holomush_sdk.validation import DEFAULT_RULES, Violation
 
 __all__ = [
     "MAX_DESCRIPTION",
@@ -22,9 +28,11 @@ __all__ = [
     "MAX_LIST",
     "MAX_LIST_LIMIT",
     "MAX_TITLE",
+    "NO_NUL",
     "POSE_ORDER_CHOICES",
     "STATE_CHOICES",
     "VISIBILITY_CHOICES",
+    "nul_violations",
     "validate",
 ]
 
@@ -98,9 +106,37 @@ register_rules(
     scene_pb2.TransferOwnershipRequest, {**_CALLER_AND_SCENE, "new_owner_character_id": _ID}
 )
 
-_VALIDATOR = RuleValidator()
+NO_NUL = "value must not contain NUL characters"
+
+
+def nul_violations(message: Message, prefix: str = "") -> Iterator[Violation]:
+    """Every text in `message` holding a NUL: string fields, list items, map keys and
+    values, and the same inside nested messages."""
+    for field, value in message.ListFields():
+        for path, element in _elements(field, value, prefix + field.name):
+            if isinstance(element, str) and "\x00" in element:
+                yield Violation(path, NO_NUL)
+            elif isinstance(element, Message):
+                yield from nul_violations(element, path + ".")
+
+
+def _elements(field: FieldDescriptor, value: Any, path: str) -> Iterator[tuple[str, object]]:
+    """(path, element) pairs of one field's value; a map gives its keys and its values."""
+    entry = field.message_type
+    if entry is not None and entry.GetOptions().map_entry:
+        for key, item in value.items():
+            yield f"{path}[{key!r}]", key
+            yield f"{path}[{key!r}]", item
+    elif field.is_repeated:
+        for index, item in enumerate(value):
+            yield f"{path}[{index}]", item
+    else:
+        yield path, value
 
 
 def validate(request: Message) -> None:
-    """Raise `ValidationError` when `request` breaks its rules (as the interceptor would)."""
-    _VALIDATOR.validate(request)
+    """Raise `ValidationError` when `request` breaks its rules (as the interceptor would)
+    or carries a NUL in a text field."""
+    violations = [*DEFAULT_RULES.violations(request), *nul_violations(request)]
+    if violations:
+        raise ValidationError(violations)

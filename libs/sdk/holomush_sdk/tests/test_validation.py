@@ -127,6 +127,24 @@ def test_rule_kinds_on_a_custom_registry():
     assert 'fields["k"].string_value' in paths
 
 
+def test_rules_registered_after_a_check_apply_to_the_next_one():
+    # Struct → Value → ListValue → Value is a cycle; the walk is planned on the first check.
+    registry = RuleRegistry()
+    deep = struct_pb2.Struct(
+        fields={
+            "k": struct_pb2.Value(
+                list_value=struct_pb2.ListValue(values=[struct_pb2.Value(string_value="x")])
+            )
+        }
+    )
+    assert registry.violations(deep) == []
+    registry.register(struct_pb2.Value, {"string_value": Rule(min_len=2)})
+    assert [v.field for v in registry.violations(deep)] == [
+        'fields["k"].string_value',  # the list's holder: an empty string is too short too
+        'fields["k"].list_value.values[0].string_value',
+    ]
+
+
 def test_items_rule_and_bytes_lengths():
     registry = RuleRegistry()
     registry.register(
@@ -158,6 +176,31 @@ def test_validation_error_lists_every_violation():
     )
     assert caught.value.status is grpc.StatusCode.INVALID_ARGUMENT
     assert len(caught.value.violations) == 2
+
+
+def test_a_long_list_of_violations_is_named_in_part():
+    registry = RuleRegistry()
+    registry.register(plugin_pb2.InitResponse, {"provided_services": Rule(items=Rule(min_len=1))})
+    with pytest.raises(ValidationError) as caught:
+        RuleValidator(registry).validate(plugin_pb2.InitResponse(provided_services=[""] * 300))
+    assert len(caught.value.violations) == 300  # all of them, for code that wants them
+    assert str(caught.value) == (
+        "; ".join(
+            f"provided_services[{i}]: value length must be at least 1 characters" for i in range(5)
+        )
+        + " (and 295 more)"
+    )
+
+
+def test_items_of_a_list_over_its_size_limit_are_not_checked_one_by_one():
+    registry = RuleRegistry()
+    registry.register(
+        plugin_pb2.InitResponse, {"provided_services": Rule(max_items=2, items=Rule(min_len=1))}
+    )
+    message = plugin_pb2.InitResponse(provided_services=[""] * 300)
+    assert [str(v) for v in registry.violations(message)] == [
+        "provided_services: value must contain no more than 2 item(s)"
+    ]
 
 
 class RecordingPluginService(plugin_pb2_grpc.PluginServiceServicer):
