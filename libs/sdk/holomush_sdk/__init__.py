@@ -46,70 +46,202 @@ What else there is, in the order you will need it:
   `AttributeResolver` (``get_schema`` + ``resolve_resource``).
 """
 
-from holomush_sdk.actor import (
-    ACTOR_ID_METADATA_KEY,
-    ACTOR_KIND_METADATA_KEY,
-    Actor,
-    actor_from_metadata,
-    actor_scope,
-    current_actor,
-    with_actor_metadata,
-)
-from holomush_sdk.attributes import (
-    AttributeResolver,
-    AttributeResolverProvider,
-    AttributeSchema,
-    AttributeType,
-    AttributeValue,
-    add_attribute_resolver_to_server,
-)
-from holomush_sdk.audit import AuditEffect, AuditHint, AuditRecorder, audit
-from holomush_sdk.broker_services import (
-    PLUGIN_HOST_SERVICE_NAME,
-    BrokerServiceError,
-    RequiredServices,
-    broker_service_id,
-    parse_broker_services,
-)
-from holomush_sdk.commands import (
-    CommandRequest,
-    CommandResponse,
-    CommandStatus,
-    errorf,
-    failuref,
-    fatalf,
-    ok,
-)
-from holomush_sdk.config import ServiceConfig
-from holomush_sdk.errors import HostCallError, PluginConfigError, PluginError
-from holomush_sdk.event_sink import EventSink, EventSinkAware
-from holomush_sdk.events import ActorKind, EmitEvent, EmitIntent, Event, EventType
-from holomush_sdk.focus import (
-    FocusClient,
-    FocusClientAware,
-    FocusError,
-    FocusErrorCode,
-    FocusKey,
-    FocusKind,
-    QueryStreamHistoryRequest,
-)
-from holomush_sdk.host_clients import (
-    HostKV,
-    HostLog,
-    HostSessionStreams,
-    LogLevel,
-    PluginHost,
-    StreamReplayMode,
-)
-from holomush_sdk.interfaces import (
-    CommandHandler,
-    Handler,
-    Initializer,
-    ServiceProvider,
-    SessionStreamsProvider,
-)
-from holomush_sdk.serve import ServeConfig, serve, serve_async, serve_with_services
-from holomush_sdk.validation import Rule, ValidationError, Validator, register_rules
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from holomush_sdk.actor import (
+        ACTOR_ID_METADATA_KEY,
+        ACTOR_KIND_METADATA_KEY,
+        Actor,
+        actor_from_metadata,
+        actor_scope,
+        current_actor,
+        with_actor_metadata,
+    )
+    from holomush_sdk.attributes import (
+        AttributeResolver,
+        AttributeResolverProvider,
+        AttributeSchema,
+        AttributeType,
+        AttributeValue,
+        add_attribute_resolver_to_server,
+    )
+    from holomush_sdk.auditing import (
+        AuditEffect,
+        AuditHint,
+        AuditRecorder,
+        audit,
+    )
+    from holomush_sdk.broker_services import (
+        PLUGIN_HOST_SERVICE_NAME,
+        BrokerServiceError,
+        RequiredServices,
+        broker_service_id,
+        parse_broker_services,
+    )
+    from holomush_sdk.commands import (
+        CommandRequest,
+        CommandResponse,
+        CommandStatus,
+        errorf,
+        failuref,
+        fatalf,
+        ok,
+    )
+    from holomush_sdk.config import ServiceConfig
+    from holomush_sdk.errors import (
+        HostCallError,
+        PluginConfigError,
+        PluginError,
+    )
+    from holomush_sdk.event_sink import (
+        EventSink,
+        EventSinkAware,
+    )
+    from holomush_sdk.events import (
+        ActorKind,
+        EmitEvent,
+        EmitIntent,
+        Event,
+        EventType,
+    )
+    from holomush_sdk.focus import (
+        FocusClient,
+        FocusClientAware,
+        FocusError,
+        FocusErrorCode,
+        FocusKey,
+        FocusKind,
+        QueryStreamHistoryRequest,
+    )
+    from holomush_sdk.host_clients import (
+        HostKV,
+        HostLog,
+        HostSessionStreams,
+        LogLevel,
+        PluginHost,
+        StreamReplayMode,
+    )
+    from holomush_sdk.interfaces import (
+        CommandHandler,
+        Handler,
+        Initializer,
+        ServiceProvider,
+        SessionStreamsProvider,
+    )
+    from holomush_sdk.serving import (
+        ServeConfig,
+        serve,
+        serve_async,
+        serve_with_services,
+    )
+    from holomush_sdk.validation import (
+        Rule,
+        ValidationError,
+        Validator,
+        register_rules,
+    )
+
+# Where each public name lives. Imported on first use (PEP 562), so that a program that needs
+# only part of the SDK (the go-plugin transport, say) does not pay for the rest at start-up.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "holomush_sdk.actor": (
+        "ACTOR_ID_METADATA_KEY",
+        "ACTOR_KIND_METADATA_KEY",
+        "Actor",
+        "actor_from_metadata",
+        "actor_scope",
+        "current_actor",
+        "with_actor_metadata",
+    ),
+    "holomush_sdk.attributes": (
+        "AttributeResolver",
+        "AttributeResolverProvider",
+        "AttributeSchema",
+        "AttributeType",
+        "AttributeValue",
+        "add_attribute_resolver_to_server",
+    ),
+    "holomush_sdk.auditing": (
+        "AuditEffect",
+        "AuditHint",
+        "AuditRecorder",
+        "audit",
+    ),
+    "holomush_sdk.broker_services": (
+        "PLUGIN_HOST_SERVICE_NAME",
+        "BrokerServiceError",
+        "RequiredServices",
+        "broker_service_id",
+        "parse_broker_services",
+    ),
+    "holomush_sdk.commands": (
+        "CommandRequest",
+        "CommandResponse",
+        "CommandStatus",
+        "errorf",
+        "failuref",
+        "fatalf",
+        "ok",
+    ),
+    "holomush_sdk.config": ("ServiceConfig",),
+    "holomush_sdk.errors": (
+        "HostCallError",
+        "PluginConfigError",
+        "PluginError",
+    ),
+    "holomush_sdk.event_sink": (
+        "EventSink",
+        "EventSinkAware",
+    ),
+    "holomush_sdk.events": (
+        "ActorKind",
+        "EmitEvent",
+        "EmitIntent",
+        "Event",
+        "EventType",
+    ),
+    "holomush_sdk.focus": (
+        "FocusClient",
+        "FocusClientAware",
+        "FocusError",
+        "FocusErrorCode",
+        "FocusKey",
+        "FocusKind",
+        "QueryStreamHistoryRequest",
+    ),
+    "holomush_sdk.host_clients": (
+        "HostKV",
+        "HostLog",
+        "HostSessionStreams",
+        "LogLevel",
+        "PluginHost",
+        "StreamReplayMode",
+    ),
+    "holomush_sdk.interfaces": (
+        "CommandHandler",
+        "Handler",
+        "Initializer",
+        "ServiceProvider",
+        "SessionStreamsProvider",
+    ),
+    "holomush_sdk.serving": (
+        "ServeConfig",
+        "serve",
+        "serve_async",
+        "serve_with_services",
+    ),
+    "holomush_sdk.validation": (
+        "Rule",
+        "ValidationError",
+        "Validator",
+        "register_rules",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "ACTOR_ID_METADATA_KEY",
@@ -179,3 +311,16 @@ __all__ = [
     "serve_with_services",
     "with_actor_metadata",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))

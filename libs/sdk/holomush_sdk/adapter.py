@@ -11,7 +11,7 @@ import grpc
 from holomush.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 from holomush_sdk._invoke import call_maybe_async
 from holomush_sdk.actor import actor_from_metadata, actor_scope
-from holomush_sdk.audit import audit_context, harvest_audit_hints
+from holomush_sdk.auditing import audit_context, harvest_audit_hints
 from holomush_sdk.broker_services import BrokerDialer, RequiredServices
 from holomush_sdk.commands import (
     CommandResponse,

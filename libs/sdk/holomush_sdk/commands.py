@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from holomush.plugin.v1 import plugin_pb2
-from holomush_sdk.audit import AuditHint, audit_hint_from_proto, audit_hint_to_proto
+from holomush_sdk.auditing import AuditHint, audit_hint_from_proto, audit_hint_to_proto
 from holomush_sdk.events import EmitEvent, emit_event_from_proto, emit_event_to_proto
 
 __all__ = [

@@ -32,7 +32,7 @@ from holomush_sdk import (
     ok,
     with_actor_metadata,
 )
-from holomush_sdk.serve import plugin_services
+from holomush_sdk.serving import plugin_services
 from holomush_sdk.tests.fake_host import FakePluginHost, add_fake_host
 from holomush_sdk.tests.grpc_helpers import AddressBroker, serving
 

@@ -2,7 +2,7 @@ import logging
 
 from holomush.plugin.v1 import plugin_pb2
 from holomush_sdk import AuditEffect, AuditHint, audit
-from holomush_sdk.audit import (
+from holomush_sdk.auditing import (
     audit_context,
     audit_hint_from_proto,
     audit_hint_to_proto,

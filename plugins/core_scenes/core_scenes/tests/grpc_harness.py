@@ -16,7 +16,7 @@ import grpc
 from holomush.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 from holomush_sdk import PLUGIN_HOST_SERVICE_NAME, ServeConfig, ServiceProvider
 from holomush_sdk.actor import actor_from_metadata
-from holomush_sdk.serve import plugin_services
+from holomush_sdk.serving import plugin_services
 
 HOST_BROKER_ID = 1
 Context = grpc.aio.ServicerContext[Any, Any]

@@ -86,7 +86,7 @@ class AuditRecorder:
         if self._hints is None:
             return  # not inside a command handler: nothing would ever send the hint
         if not id:
-            _log.warning("holomush_sdk.audit: dropping hint with empty ID")
+            _log.warning("holomush_sdk.auditing: dropping hint with empty ID")
             return
         self._hints.append(
             AuditHint(id=id, effect=effect, message=message, attributes=dict(attributes or {}))
