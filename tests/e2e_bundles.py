@@ -1,8 +1,8 @@
 """The deployable plugin bundles, as `runtime_package_dependencies` put them in a test sandbox.
 
-A bundle is a tar.gz holding ``<name>/plugin.yaml`` and ``<name>/<name>`` (a PEX); deploying
-one means unpacking it into the host's plugins directory, which is what `unpack_bundles`
-does, the way the README tells an operator to.
+A bundle is a tar.gz holding ``<name>/plugin.yaml``, ``<name>/<name>`` (the launcher) and
+``<name>/<name>.pex`` (the plugin); deploying one means unpacking it into the host's plugins
+directory, which is what `unpack_bundles` does, the way the README tells an operator to.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def bundle_members(bundle: Path) -> dict[str, bytes]:
 
 
 def write_bundle(path: Path, name: str, manifest: str, executable: bytes) -> Path:
-    """A bundle laid out like the real ones: ``<name>/plugin.yaml`` and ``<name>/<name>``."""
+    """A bundle with ``<name>/plugin.yaml`` and the executable ``<name>/<name>``."""
     with tarfile.open(path, "w:gz") as archive:
         for member_name, content, mode in (
             (f"{name}/{MANIFEST_FILE}", manifest.encode(), 0o644),

@@ -6,8 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-ECHO_BOT_PEX = Path("echo-bot/echo-bot")
-CORE_SCENES_PEX = Path("core-scenes/core-scenes")
+ECHO_BOT_PEX = Path("echo-bot/echo-bot.pex")
+CORE_SCENES_PEX = Path("core-scenes/core-scenes.pex")
 HOST_PEX = Path("libs.host/holomush.pex")
 
 

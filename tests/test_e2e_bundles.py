@@ -52,8 +52,8 @@ def holomush(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def broken_bundle(tmp_path: Path, manifest: str) -> Path:
-    """A bundle shaped like echo-bot's (with its working PEX) whose manifest is broken."""
-    executable = bundle_members(ECHO_BOT_BUNDLE)["echo-bot/echo-bot"]
+    """A bundle whose executable is echo-bot's working PEX and whose manifest is broken."""
+    executable = bundle_members(ECHO_BOT_BUNDLE)["echo-bot/echo-bot.pex"]
     return write_bundle(tmp_path / f"{BROKEN}.tar.gz", BROKEN, manifest, executable)
 
 
@@ -69,9 +69,11 @@ def test_both_bundles_unpack_into_valid_plugins(tmp_path: Path) -> None:
     assert sorted(p.relative_to(plugins_dir).as_posix() for p in plugins_dir.rglob("*")) == [
         "core-scenes",
         "core-scenes/core-scenes",
+        "core-scenes/core-scenes.pex",
         "core-scenes/plugin.yaml",
         "echo-bot",
         "echo-bot/echo-bot",
+        "echo-bot/echo-bot.pex",
         "echo-bot/plugin.yaml",
     ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]  # no stubs in the lockfile (types-psutil)
+import psutil
 
 __all__ = ["Memory", "peak_memory"]
 

@@ -17,7 +17,7 @@ from holomush_host.policy.installation import prepare_plugin_policies
 from holomush_host.scaffold.naming import ScaffoldError, plugin_names
 from holomush_host.scaffold.pants_layout import locate_in_pants_repo
 from holomush_host.scaffold.provided_services import ProvidedService, provided_service
-from holomush_host.scaffold.render import PluginSpec, Storage, render_plugin
+from holomush_host.scaffold.render import PluginSpec, Storage, launcher_path, render_plugin
 
 __all__ = ["new_plugin"]
 
@@ -56,7 +56,7 @@ def new_plugin(
     location = locate_in_pants_repo(plugin_dir)
     files = render_plugin(PluginSpec(names, storage, services, location.build_path))
     _check_manifest(files[PurePosixPath("plugin.yaml")])
-    _write_tree(plugin_dir, files)
+    _write_tree(plugin_dir, files, executable=launcher_path(names.plugin))
     return plugin_dir
 
 
@@ -90,7 +90,9 @@ def _check_manifest(text: str) -> None:
         raise ScaffoldError(f"the generated manifest would not load: {exc}") from None
 
 
-def _write_tree(plugin_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
+def _write_tree(
+    plugin_dir: Path, files: Mapping[PurePosixPath, str], executable: PurePosixPath
+) -> None:
     """Write into a hidden staging directory, then rename it into place: a failure leaves
     no half-written plugin behind."""
     try:
@@ -103,6 +105,8 @@ def _write_tree(plugin_dir: Path, files: Mapping[PurePosixPath, str]) -> None:
             path = staging.joinpath(*relative.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+            if relative == executable:
+                path.chmod(0o755)
         staging.chmod(0o755)  # mkdtemp makes it private
         os.rename(staging, plugin_dir)
     except OSError as exc:

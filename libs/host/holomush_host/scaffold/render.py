@@ -15,9 +15,21 @@ from typing import Literal
 from holomush_host.scaffold.naming import PluginNames
 from holomush_host.scaffold.provided_services import ProvidedService
 from holomush_host.scaffold.servicer_code import grpc_import, services_module
-from holomush_host.scaffold.templating import import_block, imported_module, render_template
+from holomush_host.scaffold.templating import (
+    LAUNCHER,
+    import_block,
+    imported_module,
+    read_template,
+    render_template,
+)
 
-__all__ = ["PluginSpec", "Storage", "render_plugin"]
+__all__ = ["PluginSpec", "Storage", "launcher_path", "render_plugin"]
+
+
+def launcher_path(plugin: str) -> PurePosixPath:
+    """Where a new plugin keeps its bundle launcher: named like the manifest's executable."""
+    return PurePosixPath("bundle") / plugin
+
 
 Storage = Literal["none", "postgres"]
 
@@ -71,6 +83,7 @@ def render_plugin(spec: PluginSpec) -> dict[PurePosixPath, str]:
 
     add(PurePosixPath("plugin.yaml"), "plugin/plugin.yaml.tmpl")
     add(PurePosixPath("BUILD"), "plugin/pants-build.tmpl")
+    files[launcher_path(names.plugin)] = read_template(LAUNCHER)
     add(PurePosixPath("README.md"), "plugin/README.md.tmpl")
     add(pkg / "__init__.py", "package/__init__.py.tmpl")
     add(

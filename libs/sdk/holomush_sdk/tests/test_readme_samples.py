@@ -505,13 +505,21 @@ def test_build_samples_package_the_sample_plugin(plugins: Path) -> None:
     targets = build_targets(sample_text("plugins/my_scenes/BUILD"))
     pex = targets[executable]
     assert pex["type"] == "pex_binary"
-    assert pex["output_path"] == f"{manifest.name}/{executable}"
+    assert pex["output_path"] == f"{manifest.name}/{executable}.pex"
     module, _, function = str(pex["entry_point"]).partition(":")
     main = plugin_dir.joinpath(*module.split(".")).with_suffix(".py")
     assert f"def {function}()" in main.read_text()
     assert pex["dependencies"] == ["./my_scenes"]
     assert targets["bundle-manifest"]["src"] == "plugins/my_scenes"
     assert targets["bundle-manifest"]["dest"] == manifest.name
+    assert targets["launcher"] == {
+        "type": "file",
+        "name": "launcher",
+        "source": f"bundle/{executable}",
+    }
+    assert targets["bundle-launcher"]["src"] == "plugins/my_scenes/bundle"
+    assert targets["bundle-launcher"]["dest"] == manifest.name
+    assert targets["bundle"]["files"] == [":bundle-manifest", ":bundle-launcher"]
     assert targets["bundle"]["packages"] == [f":{executable}"]
     assert targets["bundle"]["output_path"] == f"{manifest.name}.tar.gz"
 

@@ -47,6 +47,8 @@ def test_writes_a_plugin_directory(tmp_path: Path) -> None:
     assert tree(plugin_dir) == [
         "BUILD",
         "README.md",
+        "bundle",
+        "bundle/hello-world",
         "hello_world",
         "hello_world/BUILD",
         "hello_world/__init__.py",
@@ -71,6 +73,14 @@ def test_writes_a_plugin_directory(tmp_path: Path) -> None:
     assert "serve(ServeConfig(" in (plugin_dir / "hello_world/main.py").read_text()
 
 
+def test_the_bundle_launcher_is_the_shared_one_and_executable(tmp_path: Path) -> None:
+    launcher = new_plugin("hello-world", tmp_path) / "bundle" / "hello-world"
+    assert launcher.stat().st_mode & 0o777 == 0o755
+    # Relative to the build root: the test's working directory, in a checkout or a sandbox.
+    shared = Path("build-support/plugin-launcher/launch.sh")
+    assert launcher.read_text() == shared.read_text()
+
+
 def test_build_file_packages_a_pex_and_a_bundle_like_echo_bot(tmp_path: Path) -> None:
     plugin_dir = new_plugin("hello-world", tmp_path)
     targets = build_targets(plugin_dir / "BUILD")
@@ -80,10 +90,16 @@ def test_build_file_packages_a_pex_and_a_bundle_like_echo_bot(tmp_path: Path) ->
         "entry_point": "hello_world.main:main",
         "dependencies": ["./hello_world"],
         "execution_mode": "venv",
-        "output_path": "hello-world/hello-world",
+        "output_path": "hello-world/hello-world.pex",
     }
     assert targets["bundle"]["packages"] == [":hello-world"]
-    assert targets["bundle"]["files"] == [":bundle-manifest"]
+    assert targets["bundle"]["files"] == [":bundle-manifest", ":bundle-launcher"]
+    assert targets["launcher"] == {
+        "type": "file",
+        "name": "launcher",
+        "source": "bundle/hello-world",
+    }
+    assert targets["bundle-launcher"]["dest"] == "hello-world"
     assert targets["bundle"]["output_path"] == "hello-world.tar.gz"
     assert targets["bundle-manifest"]["dest"] == "hello-world"
     assert targets["manifest"] == {"type": "file", "name": "manifest", "source": "plugin.yaml"}

@@ -1,0 +1,1 @@
+../../../../../../build-support/plugin-launcher/launch.sh
