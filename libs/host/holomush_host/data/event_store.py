@@ -26,7 +26,7 @@ from holomush_host.data.event_types import (
     StoredEvent,
     StreamStart,
 )
-from holomush_host.data.event_writer import BatchWriter, PreparedEvent
+from holomush_host.data.event_writer import BatchWriter, OnCommitted, PreparedEvent
 from holomush_host.data.subscription import MAX_TAIL_COUNT, Subscription
 from holomush_host.data.validation import check_payload, check_stream, check_text, check_ulid
 
@@ -87,8 +87,13 @@ class EventStore:
         prepared = _prepare(EventDraft(stream, event_type, actor, payload))
         return (await self._writer.submit([prepared]))[0]
 
-    async def append_many(self, drafts: Iterable[EventDraft]) -> list[StoredEvent]:
-        """Persist several events in one transaction: all of them, or (on any error) none."""
+    async def append_many(
+        self, drafts: Iterable[EventDraft], *, on_committed: OnCommitted | None = None
+    ) -> list[StoredEvent]:
+        """Persist several events in one transaction: all of them, or (on any error) none.
+
+        ``on_committed`` is called with the stored events after the commit and before any
+        subscriber sees them (it must not block)."""
         prepared = []
         for index, draft in enumerate(drafts):
             if index >= MAX_APPEND_BATCH:
@@ -99,7 +104,7 @@ class EventStore:
                 raise InvalidInputError(f"event {index}: {exc.message}", exc.code) from None
         if not prepared:
             return []
-        return await self._writer.submit(prepared)
+        return await self._writer.submit(prepared, on_committed)
 
     # -- reading ------------------------------------------------------------------------------
 

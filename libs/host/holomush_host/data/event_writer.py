@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,7 +29,7 @@ from holomush_host.data.event_notifications import format_notification
 from holomush_host.data.event_types import Actor, ActorKind, StoredEvent
 from holomush_host.data.ids import UlidFactory
 
-__all__ = ["BatchWriter", "PreparedEvent"]
+__all__ = ["BatchWriter", "OnCommitted", "PreparedEvent"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -53,10 +53,15 @@ class PreparedEvent:
     payload: str
 
 
+OnCommitted = Callable[[Sequence[StoredEvent]], None]
+"""Told a request's events once committed, before any subscriber can see them."""
+
+
 @dataclass(eq=False, slots=True)
 class _Request:
     events: Sequence[PreparedEvent]
     future: asyncio.Future[list[StoredEvent]]
+    on_committed: OnCommitted | None = None
 
 
 class BatchWriter:
@@ -95,11 +100,13 @@ class BatchWriter:
             await self._task
             self._task = None
 
-    async def submit(self, events: Sequence[PreparedEvent]) -> list[StoredEvent]:
+    async def submit(
+        self, events: Sequence[PreparedEvent], on_committed: OnCommitted | None = None
+    ) -> list[StoredEvent]:
         if self._closing or self._task is None:
             raise StoreUnavailableError("the event store is closed")
         future: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Request(events, future))
+        self._waiting.append(_Request(events, future, on_committed))
         self._wakeup.set()
         return await future
 
@@ -189,16 +196,23 @@ class BatchWriter:
             )
             for event_id, event in zip(ids, events, strict=True)
         ]
+        shares: list[list[StoredEvent]] = []
+        offset = 0
+        for request in batch:
+            shares.append(stored[offset : offset + len(request.events)])
+            offset += len(request.events)
+            if request.on_committed is not None:
+                try:
+                    request.on_committed(shares[-1])
+                except Exception:  # the caller's hook must not undo the commit either
+                    _LOG.exception("an on_committed hook failed")
         try:
             await self._feed.local_commit(previous, stored)
         except Exception:  # the events are committed; a feed problem must not undo that
             _LOG.exception("event feed failed to take a committed batch")
-        offset = 0
-        for request in batch:
-            count = len(request.events)
+        for request, share in zip(batch, shares, strict=True):
             if not request.future.done():
-                request.future.set_result(stored[offset : offset + count])
-            offset += count
+                request.future.set_result(share)
 
 
 def _fail(batch: list[_Request], exc: BaseException) -> None:

@@ -222,7 +222,7 @@ class EventDelivery:
                 _log.exception("dispatching event %s to plugins failed", event.id)
 
     async def _dispatch(self, event: StoredEvent) -> None:
-        origin = await self._emitter.origins.lookup(event.id)
+        origin = self._emitter.origins.lookup(event.id)
         depth = origin.depth if origin is not None else 0
         for name, (target, queue) in self._queues.items():
             if event.type not in target.event_types:

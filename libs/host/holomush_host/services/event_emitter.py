@@ -71,10 +71,10 @@ class PluginEventEmitter:
         drafts = [self.check(plugin, emission, actor) for emission in emissions]
         if not drafts:
             return []
-        async with self._origins.appending(EventOrigin(plugin.name, depth)) as record:
-            stored = await self._events.append_many(drafts)
-            record(event.id for event in stored)
-        return stored
+        origin = EventOrigin(plugin.name, depth)
+        return await self._events.append_many(
+            drafts, on_committed=lambda stored: self._origins.record(stored, origin)
+        )
 
 
 def check_namespace(plugin: PluginIdentity, stream: str) -> str:
