@@ -1,4 +1,5 @@
-"""The HoloMUSH benchmark suite: ``./pants run benchmarks/suite:bench [-- --quick|--tiny]``.
+"""The HoloMUSH benchmark suite: ``./pants run benchmarks/suite:bench [-- --quick|--tiny]``
+(which also times the plugin bundles' start-up as deployed, ``--bundle``).
 
 Measures, in one run on one machine, and prints as one Markdown table (also written to
 ``--out``, default ``dist/benchmarks.md``):
@@ -93,10 +94,12 @@ def _phase(what: str) -> Iterator[None]:
     print(f"bench: {what}: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
 
 
-async def run_suite(settings: SuiteSettings, scratch: Path) -> list[Row]:
+async def run_suite(
+    settings: SuiteSettings, scratch: Path, bundles: Sequence[Path] = ()
+) -> list[Row]:
     deadline = time.monotonic() + settings.budget
-    with _phase("plugin start-up (6a-c)"):
-        rows = await plugin_startup_rows(settings.startup, deadline=deadline)
+    with _phase("plugin start-up (6a-c, bundles 6f-)"):
+        rows = await plugin_startup_rows(settings.startup, deadline=deadline, bundles=bundles)
     with _phase("host boot (6d-e)"):
         rows += await host_boot_rows(scratch)
     async with contextlib.AsyncExitStack() as stack:
@@ -137,7 +140,7 @@ def _machine() -> str:
     )
 
 
-def _parse(argv: Sequence[str] | None) -> tuple[SuiteSettings, Path, str]:
+def _parse(argv: Sequence[str] | None) -> tuple[SuiteSettings, Path, str, list[Path]]:
     parser = argparse.ArgumentParser(description="HoloMUSH benchmark suite (one Markdown table).")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="about half the full run's time")
@@ -147,6 +150,13 @@ def _parse(argv: Sequence[str] | None) -> tuple[SuiteSettings, Path, str]:
         type=Path,
         default=DEFAULT_OUT,
         help=f"write the table here (default {DEFAULT_OUT})",
+    )
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        action="append",
+        default=[],
+        help="also time this plugin bundle's start-up as deployed (repeatable)",
     )
     parser.add_argument(
         "--delivery-seconds", type=float, help="length of the sustained delivery run (row 4a)"
@@ -160,17 +170,20 @@ def _parse(argv: Sequence[str] | None) -> tuple[SuiteSettings, Path, str]:
             settings, delivery=replace(settings.delivery, seconds=args.delivery_seconds)
         )
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    return settings, args.out, mode
+    for bundle in args.bundle:
+        if not bundle.is_file():
+            parser.error(f"--bundle {bundle}: no such file")
+    return settings, args.out, mode, args.bundle
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings, out, mode = _parse(argv)
+    settings, out, mode, bundles = _parse(argv)
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     started, load_before = time.monotonic(), _load()
     scratch = Path(tempfile.mkdtemp(prefix="holomush-bench-"))
     os.chmod(scratch, 0o755)  # the embedded PostgreSQL's own user must reach its data dir
     try:
-        rows = asyncio.run(run_suite(settings, scratch))
+        rows = asyncio.run(run_suite(settings, scratch, bundles))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     report = (

@@ -2,7 +2,9 @@
 
 * a plugin: spawn → go-plugin handshake → mTLS connection → Ping answered
   (``holomush_sdk.goplugin.client.start_plugin``, what the host's supervisor runs first);
-  cold is the first start of that plugin in this run, warm the median of the repeats;
+  cold is the first start of that plugin in this run, warm the median of the repeats.
+  From source (``python -m``), and, given ``--bundle`` archives, as deployed: the bundle
+  unpacked, its executable (the launcher, which starts the PEX's venv) run;
 * the host: ``holomush serve`` (the CLI) with echo-bot and core-scenes and its embedded
   PostgreSQL, from process start until the telnet port accepts a connection; first with
   an empty data directory (initdb), then again on the same one (a restart).
@@ -16,8 +18,10 @@ import os
 import signal
 import statistics
 import subprocess
+import tarfile
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +36,7 @@ __all__ = ["StartupSettings", "host_boot_rows", "plugin_startup_rows"]
 
 WARM_TARGET = 0.300
 BOOT_TARGET = 5.0
-_PLUGINS = (
+_SOURCE_PLUGINS = (
     ("bench-noop", "suite.noop_plugin"),
     ("echo-bot", "echo_bot.main"),
     ("core-scenes", "core_scenes.main"),
@@ -46,8 +50,30 @@ class StartupSettings:
     warm_starts: int = 8
 
 
-async def _start_once(tls: TransportSecurity, name: str, module: str) -> float:
-    command = PluginCommand(argv=module_argv(module), env=child_env())
+@dataclass(frozen=True)
+class _Plugin:
+    label: str
+    name: str
+    command: PluginCommand
+
+
+def _plugins(bundles: Sequence[Path], unpack_dir: Path) -> list[_Plugin]:
+    """The plugins to start: each from source, then each bundle as deployed."""
+    plugins = [
+        _Plugin(name, name, PluginCommand(argv=module_argv(module), env=child_env()))
+        for name, module in _SOURCE_PLUGINS
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEX_")}
+    for bundle in bundles:
+        with tarfile.open(bundle, "r:gz") as archive:
+            (name,) = {Path(member).parts[0] for member in archive.getnames()}
+            archive.extractall(unpack_dir, filter="data")
+        executable = unpack_dir / name / name
+        plugins.append(_Plugin(f"{name} (bundle)", name, PluginCommand([str(executable)], env)))
+    return plugins
+
+
+async def _start_once(tls: TransportSecurity, name: str, command: PluginCommand) -> float:
     started = time.perf_counter()
     client = await start_plugin(name, command, tls=tls)
     elapsed = time.perf_counter() - started
@@ -55,18 +81,27 @@ async def _start_once(tls: TransportSecurity, name: str, module: str) -> float:
     return elapsed
 
 
-async def plugin_startup_rows(settings: StartupSettings, *, deadline: float) -> list[Row]:
+# Row letters: the host boot rows are 6d and 6e.
+_LETTERS = "abcfghij"
+
+
+async def plugin_startup_rows(
+    settings: StartupSettings, *, deadline: float, bundles: Sequence[Path] = ()
+) -> list[Row]:
     tls = TransportSecurity.mtls()
-    samples: dict[str, list[float]] = {name: [] for name, _ in _PLUGINS}
-    for name, module in _PLUGINS:  # every plugin's cold start before any warm one
-        samples[name].append(await _start_once(tls, name, module))
-    for index in range(settings.warm_starts):
-        if index and time.monotonic() > deadline:
-            break
-        for name, module in _PLUGINS:  # interleaved: machine noise hits all alike
-            samples[name].append(await _start_once(tls, name, module))
+    with tempfile.TemporaryDirectory(prefix="holomush-bench-bundles-") as unpack_dir:
+        plugins = _plugins(bundles, Path(unpack_dir))
+        samples: dict[str, list[float]] = {plugin.label: [] for plugin in plugins}
+        for plugin in plugins:  # every plugin's cold start before any warm one
+            samples[plugin.label].append(await _start_once(tls, plugin.name, plugin.command))
+        for index in range(settings.warm_starts):
+            if index and time.monotonic() > deadline:
+                break
+            for plugin in plugins:  # interleaved: machine noise hits all alike
+                samples[plugin.label].append(await _start_once(tls, plugin.name, plugin.command))
     rows = []
-    for letter, (name, _) in zip("abc", _PLUGINS, strict=True):
+    for letter, plugin in zip(_LETTERS, plugins, strict=False):
+        name = plugin.label
         cold, warm = samples[name][0], statistics.median(samples[name][1:])
         rows.append(
             Row(
