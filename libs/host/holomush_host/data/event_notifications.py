@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 
 import psycopg
@@ -23,7 +24,9 @@ from holomush_host.data.ids import is_ulid
 __all__ = ["NotificationListener", "format_notification", "parse_notification"]
 
 _LOG = logging.getLogger(__name__)
-_RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
+# Short: a restarted server is usually back within seconds, and every second the listener
+# stays away is a second other host processes' events wait.
+_RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
 def format_notification(instance: str, newest_id: str) -> str:
@@ -78,15 +81,28 @@ class NotificationListener:
                 try:
                     async for notice in conn.notifies():
                         await self._handle(notice.payload)
-                except psycopg.Error as exc:
+                except psycopg.Error as exc:  # e.g. the server restarted
                     _LOG.warning("lost the event notification connection: %s", exc)
                 with contextlib.suppress(psycopg.Error):
                     await conn.close()
+                self._conn = None
             self._conn = await self._reconnect()
+            # Notifications sent while nobody listened are gone; the events are not.
+            await self._catch_up()
+            _LOG.info("event notifications: listening again, caught up to %s", self._feed.position)
+
+    async def _catch_up(self) -> None:
+        # Until it succeeds: a gap left unread would wait for the next commit. Notifications
+        # arriving meanwhile wait on the connection.
+        for attempt in itertools.count():
             try:
                 await self._feed.catch_up()
-            except psycopg.Error as exc:  # the next notification reads the gap instead
-                _LOG.warning("event notifications: catch-up after reconnect failed: %s", exc)
+                return
+            except psycopg.Error as exc:
+                _LOG.warning(
+                    "event notifications: catch-up attempt %d failed: %s", attempt + 1, exc
+                )
+            await asyncio.sleep(_backoff(attempt))  # between attempts, not a wait for a condition
 
     async def _handle(self, payload: str) -> None:
         parsed = parse_notification(payload)
@@ -98,12 +114,16 @@ class NotificationListener:
             await self._feed.remote_commit(newest_id)
 
     async def _reconnect(self) -> HostConnection:
-        attempt = 0
-        while True:
-            delay = _RECONNECT_DELAYS[min(attempt, len(_RECONNECT_DELAYS) - 1)]
-            await asyncio.sleep(delay)  # back-off between attempts, not a wait for a condition
+        for attempt in itertools.count():
+            await asyncio.sleep(_backoff(attempt))  # between attempts, not a wait for a condition
             try:
                 return await self._listen()
             except (StoreUnavailableError, psycopg.Error) as exc:
-                attempt += 1
-                _LOG.warning("event notifications: reconnect attempt %d failed: %s", attempt, exc)
+                _LOG.warning(
+                    "event notifications: reconnect attempt %d failed: %s", attempt + 1, exc
+                )
+        raise AssertionError("unreachable")
+
+
+def _backoff(attempt: int) -> float:
+    return _RECONNECT_DELAYS[min(attempt, len(_RECONNECT_DELAYS) - 1)]

@@ -11,9 +11,18 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from holomush_sdk.storage.conninfo import libpq_conninfo
 from holomush_sdk.storage.errors import StorageError, StorageErrorCode
 
-__all__ = ["PluginPool", "connect"]
+__all__ = ["POOL_CHECKOUT_TIMEOUT", "POOL_RECONNECT_TIMEOUT", "PluginPool", "connect"]
 
 PluginPool: TypeAlias = AsyncConnectionPool[psycopg.AsyncConnection[TupleRow]]
+
+#: How long a query waits for a connection by default: below the host's 5 s command
+#: timeout, so while the database is down a player hears the plugin's own error.
+POOL_CHECKOUT_TIMEOUT = 3.0
+#: How long the pool keeps re-dialling a lost connection (after 0, 1, 3 and 5 s) before it
+#: gives up on it and dials afresh when a caller next waits for a connection. Short, so
+#: that once the server is back no caller waits out a long back-off: at most ~2 s, less
+#: than the checkout timeout.
+POOL_RECONNECT_TIMEOUT = 5.0
 
 
 async def connect(
@@ -22,11 +31,16 @@ async def connect(
     min_size: int = 1,
     max_size: int = 10,
     connect_timeout: float = 10.0,
+    checkout_timeout: float = POOL_CHECKOUT_TIMEOUT,
 ) -> PluginPool:
     """An open pool on the plugin's database, bound to its schema, after a successful ping.
 
     ``conn_string`` is the DSN from ``ServiceConfig.connection_string``; its ``search_path``
-    parameter becomes a session setting of every pooled connection. Raises `StorageError`:
+    parameter becomes a session setting of every pooled connection. ``connect_timeout``
+    bounds the first connection, ``checkout_timeout`` each later wait for a connection
+    (``pool.connection()`` raises `psycopg_pool.PoolTimeout` after it, for instance while
+    the database is down); the pool reconnects by itself when the database comes back.
+    Raises `StorageError`:
     ``PLUGIN_DB_CONNECT_FAILED`` for an unusable DSN, ``PLUGIN_DB_PING_FAILED`` when the
     database cannot be reached (the pool is closed again). Close the pool when done.
     """
@@ -34,7 +48,16 @@ async def connect(
     await _ping(conninfo, connect_timeout)
     try:
         pool: PluginPool = AsyncConnectionPool(
-            conninfo, min_size=min_size, max_size=max_size, open=False, name="holomush-plugin"
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            timeout=checkout_timeout,
+            # Survive a database restart: a connection the server closed while it sat in
+            # the pool is replaced when handed out, instead of failing the caller's query.
+            check=AsyncConnectionPool.check_connection,
+            reconnect_timeout=POOL_RECONNECT_TIMEOUT,
+            name="holomush-plugin",
         )
     except (ValueError, psycopg.Error) as exc:
         raise StorageError(
