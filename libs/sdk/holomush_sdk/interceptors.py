@@ -84,11 +84,19 @@ def chain_hooks(*hooks: RequestHook) -> RequestHook:
     return chained
 
 
-async def _call_unary(behaviour: Callable[..., Any], request: Any, context: Context) -> Any:
+def _unary_caller(
+    behaviour: Callable[..., Any],
+) -> Callable[[Any, Context], Awaitable[Any]]:
+    """Call `behaviour` on the loop when it is a coroutine function, else in a worker thread
+    (decided once, when the method is registered, not on every call)."""
     if inspect.iscoroutinefunction(behaviour):
-        return await behaviour(request, context)
-    result = await asyncio.to_thread(behaviour, request, context)
-    return await result if inspect.isawaitable(result) else result
+        return cast(Callable[[Any, Context], Awaitable[Any]], behaviour)
+
+    async def in_thread(request: Any, context: Context) -> Any:
+        result = await asyncio.to_thread(behaviour, request, context)
+        return await result if inspect.isawaitable(result) else result
+
+    return in_thread
 
 
 def wrap_method_handler(handler: MethodHandler, hook: RequestHook) -> MethodHandler:
@@ -96,11 +104,11 @@ def wrap_method_handler(handler: MethodHandler, hook: RequestHook) -> MethodHand
     if handler.request_streaming:
         return handler
     if not handler.response_streaming:
-        inner = cast(Callable[..., Any], handler.unary_unary)
+        call = _unary_caller(cast(Callable[..., Any], handler.unary_unary))
 
         async def unary_unary(request: Any, context: Context) -> Any:
             with await hook(request, context):
-                return await _call_unary(inner, request, context)
+                return await call(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,

@@ -1,3 +1,5 @@
+import threading
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -36,6 +38,34 @@ async def test_actor_interceptor_exposes_caller_actor_to_provided_services():
         assert (reply.location.id, reply.location.name) == ("sys-1", "system")
         anonymous = await stub.GetLocation(request)
         assert not anonymous.HasField("location")
+
+
+class WhoAmIPlainDef(world_pb2_grpc.WorldServiceServicer):
+    """A plain `def` handler: run in a worker thread, with the caller's actor."""
+
+    def GetLocation(self, request, context):
+        actor = current_actor()
+        return world_pb2.GetLocationResponse(
+            location=world_pb2.LocationInfo(
+                id=actor.id if actor else "", name=threading.current_thread().name
+            )
+        )
+
+
+async def test_plain_def_handlers_run_off_the_loop_with_the_actor():
+    def add(server):
+        world_pb2_grpc.add_WorldServiceServicer_to_server(WhoAmIPlainDef(), server)  # type: ignore[abstract]
+
+    async with (
+        serving(add, interceptors=[ActorMetadataInterceptor()]) as address,
+        grpc.aio.insecure_channel(address) as channel,
+    ):
+        stub = world_pb2_grpc.WorldServiceStub(channel)
+        request = world_pb2.GetLocationRequest(subject_id="s", location_id="l")
+        metadata = with_actor_metadata(None, Actor(ActorKind.SYSTEM, "sys-1"))
+        reply = await stub.GetLocation(request, metadata=metadata)
+        assert reply.location.id == "sys-1"
+        assert reply.location.name != threading.current_thread().name
 
 
 class Health(health_pb2_grpc.HealthServicer):  # type: ignore[misc]
