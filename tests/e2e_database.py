@@ -7,6 +7,7 @@ core-scenes' ``plugin_core_scenes`` (its own ``plugin_migrations`` view).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -77,3 +78,45 @@ async def migration_rows(dsn: str, schema: str) -> list[tuple[Any, ...]]:
             sql.SQL("SELECT * FROM {}.plugin_migrations ORDER BY 1").format(sql.Identifier(schema))
         )
         return [tuple(row) for row in await cursor.fetchall()]
+
+
+# Each active session's streams (character, room, scene focus) whose newest event is past
+# the delivery cursor the host saved for it.
+_UNSAVED_DELIVERIES: Final = """
+WITH live AS (
+    SELECT s.id AS session_id, c.name, c.id AS character_id, c.location_id
+    FROM holomush.sessions s JOIN holomush.characters c ON c.id = s.character_id
+    WHERE s.status = 'active'
+), streams AS (
+    SELECT session_id, name, 'character:' || character_id AS stream FROM live
+    UNION ALL SELECT session_id, name, 'location:' || location_id FROM live
+    UNION ALL SELECT live.session_id, live.name, 'scene:' || f.target_id || ':' || part
+    FROM live JOIN holomush.session_focus f ON f.session_id = live.session_id
+    CROSS JOIN (VALUES ('ic'), ('ooc')) AS parts (part)
+    WHERE f.kind = 'scene'
+)
+SELECT st.name, st.stream FROM streams st
+WHERE (SELECT max(e.id) FROM holomush.events e WHERE e.stream = st.stream)
+    > coalesce((SELECT k.last_event_id FROM holomush.session_cursors k
+                WHERE k.session_id = st.session_id AND k.stream = st.stream), '')
+ORDER BY 1, 2
+"""
+
+
+async def wait_for_saved_cursors(dsn: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Wait until the host has saved, for every connected player, the newest event each
+    of its streams delivered (it saves a couple of seconds after a delivery), so that a
+    resumed session replays nothing the player has already seen."""
+    unsaved: list[tuple[Any, ...]] = []
+    try:
+        async with asyncio.timeout(timeout), await _connect(dsn) as conn:
+            while True:
+                cursor = await conn.execute(_UNSAVED_DELIVERIES)
+                unsaved = [tuple(row) for row in await cursor.fetchall()]
+                if not unsaved:
+                    return
+                await asyncio.sleep(0.1)  # database state: nothing to wait on
+    except TimeoutError:
+        raise AssertionError(
+            f"after {timeout}s the host still had not saved these deliveries: {unsaved}"
+        ) from None

@@ -31,7 +31,8 @@ def plugin_processes(plugins_dir: Path) -> dict[str, psutil.Process]:
                 continue
             # A bundle's launcher may run a helper in the same directory before it execs
             # the plugin: the plugin is the process whose parent is not in that directory.
-            if Path(process.parent().cwd()) != cwd:
+            parent = process.parent()
+            if parent is None or Path(parent.cwd()) != cwd:
                 found[cwd.name] = process
     return found
 

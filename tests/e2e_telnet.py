@@ -4,7 +4,7 @@ A `TelnetPlayer` reads the host's output line by line. `expect` names the exact 
 player must receive next: any other line fails the test at once, with the player's recent
 lines and the host's output, so nothing a player is shown goes unchecked. `TelnetRoom`
 keeps the bookkeeping for the players of one test, who all stand in the host's default
-room and therefore see each other arrive and leave.
+room and therefore see each other arrive and leave (``quit``), drop and resume.
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ SHUTTING_DOWN: Final = "The server is shutting down. Goodbye!"
 #: Per expectation; generous because two cores run the host, two plugins and PostgreSQL.
 LINE_TIMEOUT: Final = 30.0
 _WELCOME: Final = re.compile(r"You are (Guest-\d+)\. Type 'help' for the commands\.")
+#: The host's resume window (``HostConfig.session_ttl_seconds``, default 600 s).
+RESUME_WINDOW: Final = "10 minutes"
+_RESUME_HINT: Final = re.compile(
+    r"If you are disconnected, reconnect and type 'resume ([A-Za-z0-9_-]{22})' within "
+    + re.escape(RESUME_WINDOW)
+    + r" to pick up where you left off\."
+)
 _SHOWN_LINES: Final = 40
 
 Diagnostics = Callable[[], str]
@@ -53,6 +60,8 @@ class TelnetPlayer:
         self.label = label
         #: The guest's name once logged in.
         self.name = ""
+        #: What to type after ``resume`` to take this player's session back.
+        self.resume_code = ""
         #: Every line received, in order.
         self.received: list[str] = []
 
@@ -138,7 +147,7 @@ class TelnetPlayer:
 
     async def disconnect(self, timeout: float = LINE_TIMEOUT) -> None:  # noqa: ASYNC109
         """Hang up without checking anything (clean-up after a failure). Waits until the
-        host closes its side, by when it has ended the session."""
+        host closes its side, by when it has detached the session (no ``quit``)."""
         with contextlib.suppress(OSError, TimeoutError):
             if not self._eof:
                 self._writer.write_eof()
@@ -198,12 +207,36 @@ class TelnetRoom:
         self.players.append(player)
         await player.expect(*BANNER)
         await player.send("connect guest")
+        player.resume_code = (await player.expect_match(_RESUME_HINT.pattern))[1]
         player.name = (await player.expect_match(_WELCOME.pattern))[1]
-        present = sorted((p.name for p in self.players), key=str.lower)
-        await player.expect(ROOM_NAME, ROOM_DESCRIPTION, "Present: " + ", ".join(present))
+        await player.expect(*self._look())
         for other in self.others(player):
             await other.expect(f"{player.name} has arrived.")
         return player
+
+    async def resume(self, name: str, code: str, *, missed: Sequence[str] = ()) -> TelnetPlayer:
+        """Connect and ``resume <code>`` the session of ``name``: the player is welcomed
+        back, shown the ``missed`` lines (what its streams delivered while it was away),
+        then the room; everyone here sees it reconnect."""
+        self._entered += 1
+        player = await TelnetPlayer.connect(
+            self._port, label=f"player {self._entered}", diagnostics=self._diagnostics
+        )
+        player.name, player.resume_code = name, code
+        self.players.append(player)
+        await player.expect(*BANNER)
+        await player.command(
+            f"resume {code}", f"Welcome back! You are {name} again, where you left off."
+        )
+        await player.expect(*missed, *self._look())
+        for other in self.others(player):
+            await other.expect(f"{name} has reconnected.")
+        return player
+
+    def _look(self) -> tuple[str, ...]:
+        """What ``look`` shows: the room, and every player connected in it."""
+        present = sorted((p.name for p in self.players), key=str.lower)
+        return ROOM_NAME, ROOM_DESCRIPTION, "Present: " + ", ".join(present)
 
     async def quit(self, player: TelnetPlayer) -> None:
         """``quit``: the host says goodbye and hangs up; everyone still here sees it leave."""

@@ -3,8 +3,11 @@ mid-scene and started again on the same database and plugins directory.
 
 * The plugins do not outlive the host: each notices its parent died and exits.
 * Nothing committed is lost: sessions and their focus memberships are in the database as
-  the crash left them, and the next start ends them (a telnet connection cannot outlive
-  the process; guests go with their connection).
+  the crash left them. No connection outlives the process, so the next start detaches
+  them; each player reconnects, types ``resume <code>`` (the code it was given at
+  ``connect guest``) and is back as the same character, in the same scene: poses there
+  reach it without joining again, and it sees what happened while it was away (and
+  nothing it had already seen).
 * Scenes, their participants and their history survive, and so does the plugin KV store
   (written by the test plugin memo).
 * Migrations are a no-op on the second start; each storage plugin's login role is
@@ -19,7 +22,13 @@ from typing import Any, Final
 import psycopg
 
 from e2e_bundles import unpack_bundles
-from e2e_database import CORE_SCENES_SCHEMA, HOST_SCHEMA, character_id, migration_rows
+from e2e_database import (
+    CORE_SCENES_SCHEMA,
+    HOST_SCHEMA,
+    character_id,
+    migration_rows,
+    wait_for_saved_cursors,
+)
 from e2e_host import HostProcess
 from e2e_memo_plugin import install_memo_plugin, noted, recalled
 from e2e_processes import plugin_processes, wait_until_gone
@@ -100,6 +109,9 @@ async def test_a_killed_host_comes_back_with_its_data_and_no_orphans(
                 for player in (alice, bob):
                     await player.expect(pose(scene, poser.name, text))
             await alice.command("memo weather stormy", noted("weather", "stormy"))
+            codes = {player.name: player.resume_code for player in (alice, bob)}
+            # What each player was shown is recorded, so resuming shows nothing twice.
+            await wait_for_saved_cursors(postgres_dsn)
 
             migrations = {
                 schema: await migration_rows(postgres_dsn, schema)
@@ -131,8 +143,13 @@ async def test_a_killed_host_comes_back_with_its_data_and_no_orphans(
     # -- second run, same database and plugins ---------------------------------------------
     host = await start_host(postgres_dsn, tmp_path, 2)
     try:
-        assert "ended 2 session(s) left over from the previous run" in host.log()
-        assert await sessions_and_focus(postgres_dsn) == []  # the guests went with them
+        assert (
+            "sessions left over from the previous run: 2 detached (resumable), 0 ended"
+            in host.log()
+        ), host.report()
+        assert await sessions_and_focus(postgres_dsn) == [
+            (name, "detached", *focus) for name in sorted([a, b])
+        ]
         assert {
             schema: await migration_rows(postgres_dsn, schema)
             for schema in (HOST_SCHEMA, CORE_SCENES_SCHEMA)
@@ -145,6 +162,18 @@ async def test_a_killed_host_comes_back_with_its_data_and_no_orphans(
         assert not new_backends & old_backends
 
         async with TelnetRoom(host.telnet_port, host.report) as room:
+            # Both come back with their codes; Bob missed Alice's return.
+            alice = await room.resume(a, codes[a])
+            bob = await room.resume(b, codes[b], missed=[f"{a} has reconnected."])
+            assert await sessions_and_focus(postgres_dsn) == [
+                (name, "active", *focus) for name in sorted([a, b])
+            ]
+            # Still in the scene: poses reach both without joining again.
+            for poser, text in ((alice, "lifts the latch."), (bob, "holds the lamp up.")):
+                await poser.send(f"scene pose {text}")
+                for player in (alice, bob):
+                    await player.expect(pose(scene, poser.name, text))
+
             carol = await room.enter()
             c = carol.name
             await carol.command("memo weather", recalled("weather", "stormy"))
@@ -158,15 +187,27 @@ async def test_a_killed_host_comes_back_with_its_data_and_no_orphans(
                     participants=[f"{a} (owner)", f"{b} (member)"],
                 ),
             )
-            # Joining replays the poses from before the crash; the new focus works.
+            # Joining replays the scene's last three poses, from before and after the crash.
             await carol.send(f"scene join {scene}")
             await carol.expect_interleaved(
-                [pose(scene, a, "bolts the door."), pose(scene, b, "checks the window.")],
+                [
+                    pose(scene, b, "checks the window."),
+                    pose(scene, a, "lifts the latch."),
+                    pose(scene, b, "holds the lamp up."),
+                ],
                 [f"Joined scene {scene}."],
             )
-            await carol.command("scene pose opens the door.", pose(scene, c, "opens the door."))
-            assert await sessions_and_focus(postgres_dsn) == [(c, "active", *focus)]
+            for player in (alice, bob):
+                await player.expect(joined_notice(scene, c))
+            await carol.send("scene pose opens the door.")
+            for player in (alice, bob, carol):
+                await player.expect(pose(scene, c, "opens the door."))
+            assert await sessions_and_focus(postgres_dsn) == [
+                (name, "active", *focus) for name in sorted([a, b, c])
+            ]
             await room.quit(carol)
+            await room.quit(alice)  # a resumed session ends like any other
+            assert await sessions_and_focus(postgres_dsn) == [(b, "active", *focus)]
         await host.stop_cleanly()
     finally:
         await host.kill()

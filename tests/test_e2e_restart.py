@@ -125,8 +125,8 @@ async def test_scenes_and_their_history_survive_a_restart(
             carol = await room.enter()
             c = carol.name
             carol_id = await character_id(postgres_dsn, c)
-            # The old guests are gone (a guest lives as long as its connection), but the
-            # scenes remember who took part, by the names they had.
+            # Bob quit (his guest is gone) and Alice's session waits, detached, to be
+            # resumed; either way the scenes remember who took part, by name.
             members = [f"{a} (owner)", f"{b} (member)"]
             await carol.command(
                 f"scene info {before}",

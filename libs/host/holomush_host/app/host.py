@@ -2,7 +2,8 @@
 reverse.
 
 Start: database (embedded unless a URL is given) → host data (migrations, default room)
-→ stale sessions ended → plugins loaded → their policies and commands wired to the
+→ sessions left by the previous run detached (resumable) and the session sweep started
+→ plugins loaded → their policies and commands wired to the
 dispatcher → telnet port → public gRPC port. A failing step stops what already started
 and raises `HostStartError` with a sentence saying what to fix.
 """
@@ -94,10 +95,16 @@ class HostApp:
         data = await self._step("open the host database", HostData.open(database.url))
         self.data = data
         self._cleanups.append(("host data", data.close))
-        sessions = PlayerSessions(data)
-        ended = await self._step("clean up old sessions", sessions.clean_up_after_restart())
-        if ended:
-            _LOG.info("ended %d session(s) left over from the previous run", ended)
+        sessions = PlayerSessions(data, ttl_seconds=config.session_ttl_seconds)
+        left = await self._step("recover old sessions", sessions.recover_after_restart())
+        if left.detached or left.ended:
+            _LOG.info(
+                "sessions left over from the previous run: %d detached (resumable), %d ended",
+                left.detached,
+                left.ended,
+            )
+        sessions.start_sweeping()
+        self._cleanups.append(("session sweep", sessions.stop_sweeping))
 
         manager = PluginManager(
             PluginManagerConfig(

@@ -3,7 +3,8 @@
 A session is ``active`` while a connection holds it, ``detached`` when the connection
 dropped (it expires ``ttl_seconds`` later unless reattached) and ``expired`` for good. A
 detached session past its ``expires_at`` counts as expired even before `expire_overdue`
-marks it. Each session also stores its focus memberships and presenting focus, the
+marks it. A session may carry the SHA-256 of a resume code (`reattach_by_resume_code`):
+the code itself is never stored. Each session also stores its focus memberships and presenting focus, the
 extra streams plugins added, and a replay cursor per stream.
 
 Writes that depend on a session's state lock its row (``SELECT … FOR UPDATE``) first, so
@@ -13,6 +14,7 @@ concurrent focus changes on one session apply one after the other (reference §4
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +47,7 @@ __all__ = [
 
 DEFAULT_SESSION_TTL_SECONDS = 1800
 MAX_SESSION_TTL_SECONDS = 30 * 24 * 3600
+_RESUME_CODE_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 class SessionStatus(enum.StrEnum):
@@ -128,12 +131,21 @@ class SessionStore:
     # -- life cycle ---------------------------------------------------------------------------
 
     async def create_session(
-        self, character_id: str, *, ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS
+        self,
+        character_id: str,
+        *,
+        ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS,
+        resume_code_hash: str | None = None,
     ) -> SessionInfo:
         """A new active session for the character (``SESSION_ALREADY_ACTIVE`` if it has a
-        live one). Its character and location streams start at their newest events."""
+        live one). Its character and location streams start at their newest events.
+
+        ``resume_code_hash`` (64 lowercase hex digits: the SHA-256 of the code the player
+        was given) lets `reattach_by_resume_code` find the session later."""
         check_ulid(character_id, "character_id")
         _check_ttl(ttl_seconds)
+        if resume_code_hash is not None:
+            _check_resume_code_hash(resume_code_hash)
         session_id = new_ulid()
         async with pooled(self._pool) as conn:
             try:
@@ -150,15 +162,19 @@ class SessionStore:
                         )
                     player_id, location_id = row
                     await conn.execute(
-                        "INSERT INTO sessions (id, character_id, player_id, ttl_seconds)"
-                        " VALUES (%s, %s, %s, %s)",
-                        (session_id, character_id, player_id, ttl_seconds),
+                        "INSERT INTO sessions"
+                        " (id, character_id, player_id, ttl_seconds, resume_code_hash)"
+                        " VALUES (%s, %s, %s, %s, %s)",
+                        (session_id, character_id, player_id, ttl_seconds, resume_code_hash),
                     )
                     for stream in (character_stream(character_id), location_stream(location_id)):
                         await set_cursor_for_replay(
                             conn, session_id, stream, StreamReplay(ReplayMode.LIVE_ONLY)
                         )
-            except psycopg.errors.UniqueViolation:
+            except psycopg.errors.UniqueViolation as exc:
+                if exc.diag.constraint_name == "sessions_resume_code_hash":
+                    # Only a caller that reuses a code gets here (128 random bits).
+                    raise InvalidInputError("that resume code is already in use") from None
                 raise ConflictError(
                     DataErrorCode.SESSION_ALREADY_ACTIVE,
                     f"character {character_id} already has a live session",
@@ -220,6 +236,44 @@ class SessionStore:
                 )
             return await _load(conn, session_id)
 
+    async def reattach_by_resume_code(self, resume_code_hash: str) -> SessionInfo:
+        """Take back the detached session whose resume code hashes to ``resume_code_hash``.
+
+        A compare-and-set: of two connections resuming at once, one gets the session and
+        the other ``SESSION_ALREADY_ACTIVE``. Raises `NotFoundError` (SESSION_NOT_FOUND)
+        when no session has that code, `SessionExpiredError` when its session has expired
+        and `ConflictError` (SESSION_ALREADY_ACTIVE) while a connection holds it. Nothing
+        changes unless the session is taken back.
+        """
+        if not isinstance(resume_code_hash, str) or not _RESUME_CODE_HASH.fullmatch(
+            resume_code_hash
+        ):
+            raise NotFoundError(DataErrorCode.SESSION_NOT_FOUND, "no session has that resume code")
+        async with pooled(self._pool) as conn:
+            cursor = await conn.execute(
+                "UPDATE sessions SET status = 'active', detached_at = NULL, expires_at = NULL,"
+                " last_seen_at = now()"
+                " WHERE resume_code_hash = %s AND status = 'detached' AND expires_at > now()"
+                " RETURNING id",
+                (resume_code_hash,),
+            )
+            row = await cursor.fetchone()
+            if row is not None:
+                return await _load(conn, row[0])
+            cursor = await conn.execute(
+                "SELECT id, status = 'active' FROM sessions WHERE resume_code_hash = %s",
+                (resume_code_hash,),
+            )
+            found = await cursor.fetchone()
+        if found is None:
+            raise NotFoundError(DataErrorCode.SESSION_NOT_FOUND, "no session has that resume code")
+        if found[1]:
+            raise ConflictError(
+                DataErrorCode.SESSION_ALREADY_ACTIVE,
+                f"session {found[0]} is held by another connection",
+            )
+        raise SessionExpiredError(str(found[0]))
+
     async def end_session(self, session_id: str) -> None:
         """Expire the session now (``quit``); idempotent."""
         _require_session_id(session_id)
@@ -251,6 +305,20 @@ class SessionStore:
                 " WHERE status = 'active' RETURNING id"
             )
             return sorted(str(row[0]) for row in await cursor.fetchall())
+
+    async def abandoned_guests(self) -> list[str]:
+        """Guest characters that had a session and have no live one left (it ended or its
+        TTL passed): their players are gone for good, so they can be deleted. A guest
+        still being set up (no session yet) is not one of them."""
+        async with pooled(self._pool) as conn:
+            cursor = await conn.execute(
+                "SELECT c.id FROM characters c WHERE c.is_guest"
+                " AND EXISTS (SELECT 1 FROM sessions s WHERE s.character_id = c.id)"
+                " AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.character_id = c.id"
+                "  AND s.status <> 'expired' AND (s.expires_at IS NULL OR s.expires_at > now()))"
+                " ORDER BY c.id"
+            )
+            return [str(row[0]) for row in await cursor.fetchall()]
 
     async def list_connected(self) -> list[SessionInfo]:
         """Active sessions, oldest first (``who``)."""
@@ -382,6 +450,11 @@ def _require_session_id(session_id: str) -> None:
 def _session_not_found(session_id: object) -> NotFoundError:
     shown = session_id if isinstance(session_id, str) and len(session_id) <= 64 else "?"
     return NotFoundError(DataErrorCode.SESSION_NOT_FOUND, f"session {shown!r} not found")
+
+
+def _check_resume_code_hash(value: object) -> None:
+    if not isinstance(value, str) or not _RESUME_CODE_HASH.fullmatch(value):
+        raise InvalidInputError("resume_code_hash must be 64 lowercase hex digits (a SHA-256)")
 
 
 def _check_ttl(ttl_seconds: int) -> None:

@@ -1,9 +1,11 @@
-"""One telnet connection: banner, ``connect guest``, then lines in and events out.
+"""One telnet connection: banner, ``connect guest`` or ``resume <code>``, then lines in
+and events out.
 
 Two tasks share the socket: the read loop (one line at a time, in order, each finished
 before the next starts) and the event pump (everything the player's streams deliver,
-rendered). Whatever ends the connection (``quit``, EOF, a reset, a slow reader, server
-shutdown) leads to the same clean-up: the session ends and the room hears it.
+rendered). ``quit`` ends the session; whatever else ends the connection (EOF, a reset, a
+slow reader, server shutdown) detaches it, so the player can resume it from a new
+connection. Either way the room hears of it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from holomush_host.dispatch.player import PlayerContext
 from holomush_host.dispatch.rendering import render_event
 from holomush_host.gateway import texts
 from holomush_host.gateway.rate_limit import TokenBucket
-from holomush_host.gateway.sessions import ARRIVE, LiveSession, PlayerSessions
+from holomush_host.gateway.sessions import (
+    ARRIVE,
+    DISCONNECT,
+    RECONNECT,
+    LiveSession,
+    PlayerSessions,
+    ResumeRefusal,
+    ResumeRefused,
+)
 from holomush_host.gateway.telnet_codec import (
     DEFAULT_MAX_LINE_BYTES,
     InputItem,
@@ -33,6 +43,12 @@ from holomush_host.gateway.telnet_codec import (
 
 _LOG = logging.getLogger(__name__)
 _READ_SIZE = 4096
+_PRESENCE_NOTICES = frozenset({ARRIVE, DISCONNECT, RECONNECT})
+_RESUME_REFUSALS: dict[ResumeRefusal, str] = {
+    ResumeRefusal.UNKNOWN: texts.RESUME_UNKNOWN,
+    ResumeRefusal.ENDED: texts.RESUME_ENDED,
+    ResumeRefusal.IN_USE: texts.RESUME_IN_USE,
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,8 @@ class TelnetSettings:
     #: A client that has not taken its output after this long is disconnected.
     write_timeout: float = 30.0
     max_connections: int = 256
+    #: Failed ``resume`` attempts (wrong or ended codes) before the connection is closed.
+    max_resume_failures: int = 5
     #: Time source of the line limiter (tests replace it).
     clock: Callable[[], float] = time.monotonic
 
@@ -98,6 +116,10 @@ class TelnetConnection:
             settings.lines_per_second, settings.line_burst, clock=settings.clock
         )
         self._throttled = False
+        self._max_resume_failures = settings.max_resume_failures
+        self._resume_failures = 0
+        #: The player typed ``quit``: end the session instead of detaching it.
+        self._quitting = False
         self._live: LiveSession | None = None
         self._pump: asyncio.Task[None] | None = None
         peer = writer.get_extra_info("peername")
@@ -164,6 +186,8 @@ class TelnetConnection:
                 await self._connect_guest()
             else:
                 await self._out.text(texts.ONLY_GUESTS)
+        elif verb == "resume":
+            return await self._resume(words[1:])
         elif verb in ("quit", "logout"):
             await self._out.text(texts.GOODBYE)
             return False
@@ -180,11 +204,42 @@ class TelnetConnection:
             _LOG.exception("guest connection from %s failed", self.peer)
             await self._out.text(texts.CONNECT_FAILED)
             return
-        self._live = live
         _LOG.info(
             "%s connected as %s (%s)", self.peer, live.player.character_name, live.player.subject
         )
-        await self._out.text(texts.welcome(live.player.character_name))
+        welcome = texts.welcome(
+            live.player.character_name, live.resume_code, self._sessions.ttl_seconds
+        )
+        await self._enter(live, welcome)
+
+    async def _resume(self, args: list[str]) -> bool:
+        """False when the connection should close (too many failed attempts)."""
+        if len(args) != 1:
+            await self._out.text(texts.RESUME_USAGE)
+            return True
+        try:
+            live = await self._sessions.resume(args[0])
+        except ResumeRefused as refused:
+            _LOG.info("resume from %s refused: %s", self.peer, refused.refusal.value)
+            await self._out.text(_RESUME_REFUSALS[refused.refusal])
+            if refused.refusal is not ResumeRefusal.IN_USE:  # (IN_USE: the code was right)
+                self._resume_failures += 1
+                if self._resume_failures >= self._max_resume_failures:
+                    await self._out.text(texts.TOO_MANY_RESUME_ATTEMPTS)
+                    return False
+            return True
+        except Exception:
+            _LOG.exception("resume from %s failed", self.peer)
+            await self._out.text(texts.RESUME_FAILED)
+            return True
+        _LOG.info("%s resumed %s (%s)", self.peer, live.player.character_name, live.player.subject)
+        await self._enter(live, texts.welcome_back(live.player.character_name))
+        return True
+
+    async def _enter(self, live: LiveSession, greeting: str) -> None:
+        """Greet the player, start delivering their events, show them the room."""
+        self._live = live
+        await self._out.text(greeting)
         self._pump = asyncio.create_task(self._pump_events(live), name=f"telnet-pump-{self.peer}")
         await self._command(live.player, "look")
 
@@ -196,6 +251,7 @@ class TelnetConnection:
             await self._out.text(texts.COMMAND_FAILED)
             return True
         if result.disconnect:
+            self._quitting = True
             await self._out.text(texts.GOODBYE)
             return False
         return True
@@ -205,11 +261,11 @@ class TelnetConnection:
     async def _pump_events(self, live: LiveSession) -> None:
         try:
             async for event in live.events:
-                if self._is_own_arrival(event, live.player):
-                    continue
-                lines = render_event(event)
-                if lines:
-                    await self._out.lines(lines)
+                if not self._is_about_own_presence(event, live.player):
+                    lines = render_event(event)
+                    if lines:
+                        await self._out.lines(lines)
+                live.cursors.delivered()
         except ConnectionError:
             self._out.close()
         except Exception:
@@ -217,16 +273,22 @@ class TelnetConnection:
             await self.say_and_close(texts.CONNECTION_LOST)
 
     @staticmethod
-    def _is_own_arrival(event: StoredEvent, player: PlayerContext) -> bool:
-        return event.type == ARRIVE and event.actor.id == player.character_id
+    def _is_about_own_presence(event: StoredEvent, player: PlayerContext) -> bool:
+        # The room hears that the player arrived, dropped or came back; the player knows.
+        return event.type in _PRESENCE_NOTICES and event.actor.id == player.character_id
 
     # -- clean-up -----------------------------------------------------------------------
 
     async def _leave(self) -> None:
-        live, self._live = self._live, None
-        if live is not None:
-            await self._sessions.end(live)
-            _LOG.info("%s (%s) left", live.player.character_name, self.peer)
+        # The pump stops first, so the cursors saved on detach are final.
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.wait([self._pump])
+        live, self._live = self._live, None
+        if live is not None:
+            if self._quitting:
+                await self._sessions.end(live)
+                _LOG.info("%s (%s) left", live.player.character_name, self.peer)
+            else:
+                await self._sessions.detach(live)
+                _LOG.info("%s (%s) disconnected", live.player.character_name, self.peer)

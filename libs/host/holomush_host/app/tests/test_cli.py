@@ -35,8 +35,10 @@ def test_flags_win_over_the_environment(tmp_path: Path) -> None:
         "HOLOMUSH_GRPC_PORT": "5001",
         "HOLOMUSH_PLUGINS_DIR": str(tmp_path / "env-plugins"),
         "HOLOMUSH_DATA_DIR": str(tmp_path / "env-data"),
+        "HOLOMUSH_SESSION_TTL": "120",
     }
     from_env = config([], env)
+    assert from_env.session_ttl_seconds == 120
     assert (from_env.database_url, from_env.telnet_port, from_env.grpc_port) == (
         "postgres://env@h/db",
         5000,
@@ -46,7 +48,9 @@ def test_flags_win_over_the_environment(tmp_path: Path) -> None:
     assert from_env.data_dir == tmp_path / "env-data"
     argv = ["--database-url", DSN, "--telnet-port", "0", "--grpc-port", "7000"]
     argv += ["--plugins-dir", str(tmp_path), "--data-dir", str(tmp_path), "--insecure-plugins"]
+    argv += ["--session-ttl", "3600"]
     from_flags = config(argv, env)
+    assert from_flags.session_ttl_seconds == 3600
     assert (from_flags.database_url, from_flags.telnet_port, from_flags.grpc_port) == (DSN, 0, 7000)
     assert from_flags.plugins_dir == from_flags.data_dir == tmp_path
     assert from_flags.insecure_plugins
@@ -57,6 +61,7 @@ def test_defaults() -> None:
     assert defaults.database_url is None  # embedded PostgreSQL
     assert (defaults.telnet_port, defaults.grpc_port) == (4201, 9000)
     assert defaults.plugins_dir == Path("plugins")
+    assert defaults.session_ttl_seconds == 600
     assert not defaults.insecure_plugins
 
 
@@ -81,6 +86,16 @@ def test_defaults() -> None:
             "HOLOMUSH_DATABASE_URL is not a valid PostgreSQL URL",
         ),
         (["--plugins-dir", ""], {}, "--plugins-dir must not be empty"),
+        (
+            ["--session-ttl", "0"],
+            {},
+            "--session-ttl must be a number of seconds from 1 to 2592000, not '0'",
+        ),
+        (
+            [],
+            {"HOLOMUSH_SESSION_TTL": "10m"},
+            "environment variable HOLOMUSH_SESSION_TTL must be a number of seconds",
+        ),
         (["--data-dir", "/etc/hostname"], {}, "--data-dir '/etc/hostname' is not a directory"),
     ],
 )

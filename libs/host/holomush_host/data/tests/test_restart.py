@@ -67,7 +67,7 @@ async def test_migrations_run_once_even_when_started_together(
     names = sorted(
         entry.name for entry in migrations_directory().iterdir() if entry.name.endswith(".up.sql")
     )
-    assert len(names) == 4
+    assert len(names) == 5
     assert sorted(results, key=len) == [[], [], names]
     assert await run_host_migrations(conninfo, schema) == []
     conn = await connect_host(conninfo)

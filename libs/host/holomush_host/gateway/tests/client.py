@@ -9,6 +9,10 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 DEFAULT_TIMEOUT = 15.0
+RESUME_HINT = (
+    r"^If you are disconnected, reconnect and type 'resume ([A-Za-z0-9_-]{22})' within"
+    r" \d+ \w+ to pick up where you left off\.\r\n"
+)
 
 
 class TelnetTestClient:
@@ -19,6 +23,8 @@ class TelnetTestClient:
         self.pending = ""
         #: Everything received, raw.
         self.received = b""
+        #: The code `login` was given for ``resume``.
+        self.resume_code = ""
 
     @classmethod
     async def connect(cls, port: int, host: str = "127.0.0.1") -> TelnetTestClient:
@@ -98,11 +104,20 @@ class TelnetTestClient:
         return self.pending
 
     async def login(self) -> str:
-        """``connect guest``; returns the guest's name."""
+        """``connect guest``; returns the guest's name (the resume code is kept)."""
         await self.expect(r"Use: connect guest")
         await self.line("connect guest")
+        self.resume_code = (await self.expect(RESUME_HINT))[1]
         match = await self.expect(r"You are (Guest-\d+)\.")
         await self.expect(r"^Present: .*$")
+        return match[1]
+
+    async def resume(self, code: str) -> str:
+        """``resume <code>`` from the login prompt; returns the name taken back."""
+        await self.expect(r"Use: connect guest")
+        await self.line(f"resume {code}")
+        match = await self.expect(r"^Welcome back! You are (Guest-\d+) again")
+        self.resume_code = code
         return match[1]
 
     async def close(self) -> None:

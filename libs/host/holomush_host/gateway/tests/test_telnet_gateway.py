@@ -1,4 +1,5 @@
-"""The telnet gateway over real sockets: login, rooms, limits, clean-up, live focus streams."""
+"""The telnet gateway over real sockets: login, rooms, limits, clean-up, live focus streams.
+(Resuming a dropped session: test_resume.py.)"""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import pytest
 
 from holomush_host.data.event_types import Actor, ActorKind
+from holomush_host.data.sessions import SessionStatus
 from holomush_host.dispatch.tests.helpers import Wired
 from holomush_host.gateway import texts
 from holomush_host.gateway.connection import TelnetSettings
@@ -26,7 +28,11 @@ async def test_banner_login_and_look(server: TelnetServer) -> None:
     async with await TelnetTestClient.connect(server.port) as client:
         await client.expect(r"^Welcome to HoloMUSH!\r\nUse: connect guest\r\n")
         await client.line("connect guest")
-        match = await client.expect(r"You are (Guest-\d+)\. Type 'help' for the commands\.")
+        await client.expect(
+            r"^If you are disconnected, reconnect and type 'resume [A-Za-z0-9_-]{22}' within"
+            r" 10 minutes to pick up where you left off\.\r\n"
+        )
+        match = await client.expect(r"^You are (Guest-\d+)\. Type 'help' for the commands\.")
         await client.expect(r"^The Nexus\r\n")
         await client.expect(rf"^Present: {match[1]}\r\n")
 
@@ -123,7 +129,7 @@ async def test_refuses_telnet_options_and_reads_escaped_bytes(server: TelnetServ
         await client.expect(r"You are Guest-\d+\.")
 
 
-async def test_quit_and_a_dropped_connection_both_clean_up(
+async def test_quit_ends_the_session_and_a_dropped_connection_detaches_it(
     server: TelnetServer, wired: Wired
 ) -> None:
     async with await TelnetTestClient.connect(server.port) as watcher:
@@ -138,28 +144,45 @@ async def test_quit_and_a_dropped_connection_both_clean_up(
         await quitter.expect_closed()
         await watcher.expect(rf"^{quitter_name} has left\.")
 
-        dropper.writer.transport.abort()  # no quit: the connection just goes away
-        await watcher.expect(rf"^{dropper_name} has left\.")
+        assert await wired.data.world.find_character_by_name(quitter_name) is None
 
+        dropper.writer.transport.abort()  # no quit: the connection just goes away
+        await watcher.expect(rf"^{dropper_name} has disconnected\.")
+
+        # Neither is listed as connected; the dropped guest waits to be resumed.
         await watcher.line("who")
         match = await watcher.expect(r"Connected \((\d+)\):")
         assert match[1] == "1"
+        await watcher.line("look")
+        present = await watcher.expect(r"^Present: (.*)\r\n")
+        assert quitter_name not in present[1]
+        assert dropper_name not in present[1]
         connected = await wired.data.sessions.list_connected()
-        assert [s.character_name for s in connected] not in ([quitter_name], [dropper_name])
         assert len(connected) == 1
-        assert await wired.data.world.find_character_by_name(dropper_name) is None
+        assert connected[0].character_name not in (quitter_name, dropper_name)
+        dropped = await wired.data.world.find_character_by_name(dropper_name)
+        assert dropped is not None
+        session = await wired.data.sessions.find_live_session(dropped.id)
+        assert session is not None
+        assert session.status is SessionStatus.DETACHED
         await quitter.close()
 
 
-async def test_stopping_the_server_tells_players_and_ends_sessions(
+async def test_stopping_the_server_tells_players_and_detaches_their_sessions(
     server: TelnetServer, wired: Wired
 ) -> None:
     client = await TelnetTestClient.connect(server.port)
-    await client.login()
+    name = await client.login()
     await server.stop()
     assert texts.SHUTTING_DOWN in await client.expect_closed()
     assert await wired.data.sessions.list_connected() == []
     assert server.connection_count == 0
+    # Resumable once the server is back.
+    character = await wired.data.world.find_character_by_name(name)
+    assert character is not None
+    session = await wired.data.sessions.find_live_session(character.id)
+    assert session is not None
+    assert session.status is SessionStatus.DETACHED
     await client.close()
 
 
@@ -226,17 +249,20 @@ async def test_joining_a_focus_adds_its_streams_live_with_replay(
         assert "poses 1." not in seen
 
 
-async def test_a_guest_exists_only_while_connected(server: TelnetServer, wired: Wired) -> None:
+async def test_a_guest_is_kept_while_its_session_can_be_resumed(
+    server: TelnetServer, wired: Wired
+) -> None:
     async with await TelnetTestClient.connect(server.port) as client:
         name = await client.login()
         [session] = await wired.data.sessions.list_connected()
         assert session.character_name == name
 
     # The close above is the client's; wait for the server to notice it.
-    async def gone() -> bool:
-        return (
-            not await wired.data.sessions.list_connected()
-            and await wired.data.world.find_character_by_name(name) is None
+    async def detached() -> bool:
+        return (await wired.data.sessions.get_session(session.id)).status is (
+            SessionStatus.DETACHED
         )
 
-    await wait_until(gone, what=f"{name} to be gone")
+    await wait_until(detached, what=f"{name}'s session to be detached")
+    assert await wired.data.sessions.list_connected() == []
+    assert await wired.data.world.find_character_by_name(name) is not None
