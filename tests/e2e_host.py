@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Final
 
 from e2e_bundles import PLUGIN_BUNDLES, unpack_bundles
-from packaged import HOST_PEX, clean_env, pex_argv
+from holomush_testing.serve_process import serve_env, spawn_serve
+from packaged import HOST_PEX
 
 #: The first start in a fresh sandbox builds the PEX venvs of the host and both plugins.
 START_TIMEOUT: Final = 240.0
@@ -30,10 +31,8 @@ _TELNET_LINE: Final = re.compile(r"Telnet:\s+\S+:(\d+)")
 _GRPC_LINE: Final = re.compile(r"gRPC:\s+(\S+:\d+)")
 
 
-def host_env() -> dict[str, str]:
-    """The environment for the host: nothing of the test runner's PEX (see `clean_env`), no
-    ``HOLOMUSH_*`` settings (every setting is given as a flag)."""
-    return {k: v for k, v in clean_env().items() if not k.startswith("HOLOMUSH_")}
+host_env = serve_env
+"""The environment for the host (and its CLI): see `serve_env`."""
 
 
 class HostProcess:
@@ -62,28 +61,13 @@ class HostProcess:
         timeout: float = START_TIMEOUT,  # noqa: ASYNC109 - one limit over many reads
     ) -> HostProcess:
         """Start the host and wait for its start-up table; fails with the host's output."""
-        argv = [
-            *pex_argv(HOST_PEX),
-            "serve",
-            "--plugins-dir",
-            str(plugins_dir),
-            "--data-dir",
-            str(data_dir),
-            "--database-url",
-            database_url,
-            "--telnet-port",
-            "0",
-            "--grpc-port",
-            "0",
-        ]
-        with stderr_path.open("ab") as stderr:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                env=host_env(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=stderr,
-            )
+        process = await spawn_serve(
+            HOST_PEX,
+            plugins_dir=plugins_dir,
+            data_dir=data_dir,
+            database_url=database_url,
+            log_path=stderr_path,
+        )
         host = cls(process, stderr_path)
         try:
             await host._read_summary(timeout)

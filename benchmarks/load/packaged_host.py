@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import signal
-import sys
 import tarfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+from holomush_testing.serve_process import spawn_serve
 
 __all__ = ["HostStartError", "RunningHost", "packaged_host"]
 
@@ -42,16 +42,6 @@ def unpack_bundles(plugins_dir: Path, bundles: Sequence[Path]) -> Path:
     return plugins_dir.resolve()
 
 
-def _host_env() -> dict[str, str]:
-    """This environment without the PEX variables of the runner and without HOLOMUSH_*
-    settings (every setting is a flag)."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PEX_", "HOLOMUSH_")) and k != "__PEX_EXTRA_SYS_PATH__"
-    }
-
-
 @contextlib.asynccontextmanager
 async def packaged_host(
     host_pex: Path, bundles: Sequence[Path], database_url: str, workdir: Path
@@ -61,29 +51,13 @@ async def packaged_host(
     plugins_dir = await asyncio.to_thread(unpack_bundles, workdir / "plugins", bundles)
     pex = await asyncio.to_thread(host_pex.resolve)
     log_path = workdir / "host.log"
-    argv = [
-        sys.executable,
-        str(pex),
-        "serve",
-        "--plugins-dir",
-        str(plugins_dir),
-        "--data-dir",
-        str(workdir / "data"),
-        "--database-url",
-        database_url,
-        "--telnet-port",
-        "0",
-        "--grpc-port",
-        "0",
-    ]
-    with log_path.open("ab") as log:
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            env=_host_env(),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-        )
+    process = await spawn_serve(
+        pex,
+        plugins_dir=plugins_dir,
+        data_dir=workdir / "data",
+        database_url=database_url,
+        log_path=log_path,
+    )
     try:
         summary = await _read_summary(process, log_path)
         port = next(m for m in map(_TELNET_LINE.fullmatch, summary) if m is not None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.rows import TupleRow
 
-from holomush_host.data.event_types import Actor, ActorKind, StoredEvent
+from holomush_host.data.event_queries import row_to_event
 from holomush_host.dispatch.rendering import render_event
 
 __all__ = ["PlayerView", "StoreCheck", "check_against_store", "player_streams"]
@@ -106,14 +106,7 @@ async def _rendered_lines_by_stream(dsn: str) -> tuple[Mapping[str, Counter[str]
         )
         async for row in cursor:
             total += 1
-            event = StoredEvent(
-                id=row[0],
-                stream=row[1],
-                type=row[2],
-                actor=Actor(ActorKind(row[3]), row[4]),
-                payload=row[5],
-                created_at=row[6],
-            )
+            event = row_to_event(row)
             by_stream.setdefault(event.stream, Counter()).update(render_event(event))
     return by_stream, total
 

@@ -23,9 +23,13 @@ class WhoAmI(world_pb2_grpc.WorldServiceServicer):
         )
 
 
-async def test_actor_interceptor_exposes_caller_actor_to_provided_services():
+async def get_location_as_system(
+    servicer: world_pb2_grpc.WorldServiceServicer,
+) -> world_pb2.GetLocationResponse:
+    """Serve `servicer` behind the actor interceptor; call it once as a system actor."""
+
     def add(server):
-        world_pb2_grpc.add_WorldServiceServicer_to_server(WhoAmI(), server)  # type: ignore[abstract]
+        world_pb2_grpc.add_WorldServiceServicer_to_server(servicer, server)
 
     async with (
         serving(add, interceptors=[ActorMetadataInterceptor()]) as address,
@@ -35,9 +39,14 @@ async def test_actor_interceptor_exposes_caller_actor_to_provided_services():
         request = world_pb2.GetLocationRequest(subject_id="s", location_id="l")
         metadata = with_actor_metadata(None, Actor(ActorKind.SYSTEM, "sys-1"))
         reply = await stub.GetLocation(request, metadata=metadata)
-        assert (reply.location.id, reply.location.name) == ("sys-1", "system")
         anonymous = await stub.GetLocation(request)
-        assert not anonymous.HasField("location")
+        assert not anonymous.location.id  # no headers, no actor
+        return reply
+
+
+async def test_actor_interceptor_exposes_caller_actor_to_provided_services():
+    reply = await get_location_as_system(WhoAmI())  # type: ignore[abstract]
+    assert (reply.location.id, reply.location.name) == ("sys-1", "system")
 
 
 class WhoAmIPlainDef(world_pb2_grpc.WorldServiceServicer):
@@ -53,19 +62,9 @@ class WhoAmIPlainDef(world_pb2_grpc.WorldServiceServicer):
 
 
 async def test_plain_def_handlers_run_off_the_loop_with_the_actor():
-    def add(server):
-        world_pb2_grpc.add_WorldServiceServicer_to_server(WhoAmIPlainDef(), server)  # type: ignore[abstract]
-
-    async with (
-        serving(add, interceptors=[ActorMetadataInterceptor()]) as address,
-        grpc.aio.insecure_channel(address) as channel,
-    ):
-        stub = world_pb2_grpc.WorldServiceStub(channel)
-        request = world_pb2.GetLocationRequest(subject_id="s", location_id="l")
-        metadata = with_actor_metadata(None, Actor(ActorKind.SYSTEM, "sys-1"))
-        reply = await stub.GetLocation(request, metadata=metadata)
-        assert reply.location.id == "sys-1"
-        assert reply.location.name != threading.current_thread().name
+    reply = await get_location_as_system(WhoAmIPlainDef())  # type: ignore[abstract]
+    assert reply.location.id == "sys-1"
+    assert reply.location.name != threading.current_thread().name
 
 
 class Health(health_pb2_grpc.HealthServicer):  # type: ignore[misc]

@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from holomush_host.data.event_types import Actor, ActorKind
 from holomush_host.data.sessions import SessionStatus
 from holomush_host.dispatch.tests.helpers import Wired
 from holomush_host.gateway import texts
@@ -17,39 +16,7 @@ from holomush_host.gateway.connection import TelnetSettings
 from holomush_host.gateway.server import TelnetServer
 from holomush_host.gateway.tests.client import TelnetTestClient, wait_until
 from holomush_host.gateway.tests.expiry import expire_now
-from holomush_host.manifest.parse import parse_manifest
-from holomush_sdk.commands import CommandRequest, CommandResponse, CommandStatus
-from holomush_sdk.focus import FocusKey, FocusKind
-
-STAGE_ACTOR = Actor(ActorKind.PLUGIN, "stage")
-STAGE = """
-name: stage
-version: 1.0.0
-type: binary
-emits: [scene]
-binary-plugin: {executable: stage}
-commands:
-  - name: enter
-    usage: enter <scene>
-policies:
-  - name: run
-    dsl: >-
-      permit(principal is character, action in ["execute"], resource is command)
-      when { resource.command.name == "enter" };
-"""
-
-
-def add_stage(wired: Wired) -> None:
-    """A plugin whose ``enter <scene>`` joins the scene's focus, as core-scenes does."""
-
-    async def enter(request: CommandRequest) -> CommandResponse:
-        await wired.data.focus.join_focus(
-            request.session_id, FocusKey(FocusKind.SCENE, request.args)
-        )
-        return CommandResponse(CommandStatus.OK, f"Joined scene {request.args}.")
-
-    wired.add_plugin(parse_manifest(STAGE))
-    wired.plugins.replies["enter"] = enter
+from holomush_host.gateway.tests.stage_plugin import STAGE_ACTOR, add_stage
 
 
 async def scene_pose(wired: Wired, text: str) -> None:

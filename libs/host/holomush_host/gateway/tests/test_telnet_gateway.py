@@ -15,9 +15,7 @@ from holomush_host.gateway.connection import TelnetSettings
 from holomush_host.gateway.server import TelnetServer
 from holomush_host.gateway.telnet_codec import DO, DONT, IAC, WILL, WONT
 from holomush_host.gateway.tests.client import TelnetTestClient, wait_until
-from holomush_host.manifest.parse import parse_manifest
-from holomush_sdk.commands import CommandRequest, CommandResponse, CommandStatus
-from holomush_sdk.focus import FocusKey, FocusKind
+from holomush_host.gateway.tests.stage_plugin import add_stage
 
 ECHO = 1
 NAWS = 31
@@ -194,34 +192,10 @@ async def test_connection_cap(server: TelnetServer) -> None:
             assert texts.SERVER_FULL in await second.expect_closed()
 
 
-STAGE = """
-name: stage
-version: 1.0.0
-type: binary
-emits: [scene]
-binary-plugin: {executable: stage}
-commands:
-  - name: enter
-    usage: enter <scene>
-policies:
-  - name: run
-    dsl: >-
-      permit(principal is character, action in ["execute"], resource is command)
-      when { resource.command.name == "enter" };
-"""
-
-
 async def test_joining_a_focus_adds_its_streams_live_with_replay(
     server: TelnetServer, wired: Wired
 ) -> None:
-    # What core-scenes does for `scene join`: the plugin calls JoinFocus for the session.
-    async def enter(request: CommandRequest) -> CommandResponse:
-        key = FocusKey(FocusKind.SCENE, request.args)
-        await wired.data.focus.join_focus(request.session_id, key)
-        return CommandResponse(CommandStatus.OK, f"Joined scene {request.args}.")
-
-    wired.add_plugin(parse_manifest(STAGE))
-    wired.plugins.replies["enter"] = enter
+    add_stage(wired)  # `enter <scene>` joins the focus, as core-scenes' `scene join` does
     events = wired.data.events
     for n in range(1, 5):
         pose = {"character_name": "Alice", "message": f"poses {n}."}
