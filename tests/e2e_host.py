@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import re
 import signal
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -182,6 +182,26 @@ class HostProcess:
         code = await self.stop()
         assert code == 0, f"the host exited with {code} after SIGTERM\n{self.report()}"
         assert tuple(self.stdout_lines[-2:]) == STOPPED_OUTPUT, self.report()
+
+
+async def start_in(
+    workdir: Path, database_url: str, run: int, plugins: Sequence[tuple[str, str]]
+) -> HostProcess:
+    """The host on ``workdir/plugins`` and ``workdir/data`` (log ``host-<run>.log``); fails
+    unless its start-up table lists exactly ``plugins`` ((name, version) pairs) as running."""
+    host = await HostProcess.start(
+        plugins_dir=workdir / "plugins",
+        data_dir=workdir / "data",
+        database_url=database_url,
+        stderr_path=workdir / f"host-{run}.log",
+    )
+    rows = [line.split()[:3] for line in host.summary]
+    header = ["PLUGIN", "VERSION", "STATE"]
+    assert header in rows, host.report()
+    first = rows.index(header) + 1
+    expected = [[name, version, "running"] for name, version in plugins]
+    assert rows[first : first + len(plugins)] == expected, host.report()
+    return host
 
 
 def _first_match(pattern: re.Pattern[str], lines: Iterable[str]) -> re.Match[str] | None:

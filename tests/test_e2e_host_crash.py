@@ -29,7 +29,7 @@ from e2e_database import (
     migration_rows,
     wait_for_saved_cursors,
 )
-from e2e_host import HostProcess
+from e2e_host import HostProcess, start_in
 from e2e_memo_plugin import install_memo_plugin, noted, recalled
 from e2e_processes import plugin_processes, wait_until_gone
 from e2e_scenes import create_scene, info_lines, joined_notice, pose
@@ -43,16 +43,7 @@ ORPHAN_LIMIT: Final = 10.0
 
 
 async def start_host(database_url: str, workdir: Path, run: int) -> HostProcess:
-    host = await HostProcess.start(
-        plugins_dir=workdir / "plugins",
-        data_dir=workdir / "data",
-        database_url=database_url,
-        stderr_path=workdir / f"host-{run}.log",
-    )
-    assert [line.split()[:3] for line in host.summary[3:6]] == [
-        [name, version, "running"] for name, version in zip(PLUGINS, VERSIONS, strict=True)
-    ], host.report()
-    return host
+    return await start_in(workdir, database_url, run, list(zip(PLUGINS, VERSIONS, strict=True)))
 
 
 async def sessions_and_focus(dsn: str) -> list[tuple[Any, ...]]:

@@ -10,7 +10,7 @@ import grpc.aio
 
 from e2e_bundles import unpack_bundles
 from e2e_database import CORE_SCENES_SCHEMA, HOST_SCHEMA, character_id, migration_rows
-from e2e_host import HostProcess
+from e2e_host import HostProcess, start_in
 from e2e_scenes import (
     browse_line,
     create_scene,
@@ -28,18 +28,9 @@ TAG = "e2e-restart"
 
 
 async def start_host(database_url: str, workdir: Path, run: int) -> HostProcess:
-    host = await HostProcess.start(
-        plugins_dir=workdir / "plugins",
-        data_dir=workdir / "data",
-        database_url=database_url,
-        stderr_path=workdir / f"host-{run}.log",
+    return await start_in(
+        workdir, database_url, run, [("core-scenes", "1.0.0"), ("echo-bot", "1.0.0")]
     )
-    assert [line.split()[:3] for line in host.summary[2:5]] == [
-        ["PLUGIN", "VERSION", "STATE"],
-        ["core-scenes", "1.0.0", "running"],
-        ["echo-bot", "1.0.0", "running"],
-    ], host.report()
-    return host
 
 
 async def test_scenes_and_their_history_survive_a_restart(
