@@ -14,7 +14,9 @@ plugin, events of one stream are delivered one at a time, in order; different st
 run concurrently, at most ``max_concurrency`` calls at once. Every call has a deadline
 (``call_timeout``). Events a plugin returns are appended attributed to the plugin
 (``{plugin, <name>}``) after the same checks as any emission (`PluginEventEmitter`);
-refused ones are logged. A failing call is logged and the next event goes on.
+refused ones are logged. A failing call is logged and the next event goes on; an event
+whose plugin process died while handling it is delivered once more to the restarted process
+(at least once).
 """
 
 from __future__ import annotations
@@ -121,15 +123,19 @@ class _PluginQueue:
 
     async def _deliver(self, event: StoredEvent, depth: int) -> None:
         try:
-            # The slot bounds calls into the plugin only: appending what it answered is the
-            # event store's work, and holding the slot through that commit halves throughput.
-            async with self._slots:
-                emits = await self._target.handle_event(
-                    event,
-                    depth=depth,
-                    call_timeout=self._settings.call_timeout,
-                    wait=self._settings.wait_for_restart,
+            try:
+                emits = await self._call(event, depth)
+            except PluginUnavailableError:
+                # The process went away with the event in hand (it crashed or was killed):
+                # hand it to the restarted process once. At least once, not exactly once: a
+                # plugin that emitted through the host before dying may emit again.
+                _log.info(
+                    "plugin %s went away while handling event %s; delivering it again",
+                    self._name,
+                    event.id,
+                    extra={"plugin": self._name},
                 )
+                emits = await self._call(event, depth)
         except (PluginCallError, PluginUnavailableError) as exc:
             detail = exc.detail if isinstance(exc, PluginCallError) else exc.message
             _log.warning(
@@ -143,6 +149,17 @@ class _PluginQueue:
             return
         if emits:
             await self._append(event, emits, depth + 1)
+
+    async def _call(self, event: StoredEvent, depth: int) -> list[EmitEvent]:
+        # The slot bounds calls into the plugin only: appending what it answered is the
+        # event store's work, and holding the slot through that commit halves throughput.
+        async with self._slots:
+            return await self._target.handle_event(
+                event,
+                depth=depth,
+                call_timeout=self._settings.call_timeout,
+                wait=self._settings.wait_for_restart,
+            )
 
     async def _append(self, trigger: StoredEvent, emits: Sequence[EmitEvent], depth: int) -> None:
         identity = self._target.identity

@@ -40,7 +40,7 @@ from holomush_testing.postgres import PostgresTestServer, fresh_database
 SCENES = "holomush.scene.v1.SceneService"
 WORLD = "holomush.world.v1.WorldService"
 PRIVATE_SCENE = "scene-private"
-FX_EVENTS = ["fx_ping", "fx_self", "fx_mark", "fx_slow", "fx_fail"]
+FX_EVENTS = ["fx_ping", "fx_self", "fx_mark", "fx_slow", "fx_fail", "fx_crash_once"]
 WIDGET_POLICY = (
     'permit(principal is character, action in ["read"], resource is widget) '
     "when { resource.widget.owner == principal.id };"

@@ -8,6 +8,7 @@ marker it has had every earlier event of that stream.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,6 +121,25 @@ async def test_a_failing_handler_does_not_stop_delivery(system: System) -> None:
     after = await system.data.events.append(stream, "fx_mark", alice(system))
     await wait_for(lambda: has_seen(system, "zeta", after), what="the event after the failure")
     assert [e["id"] for e in await seen(system, "zeta", stream)] == [failing.id, after.id]
+
+
+async def test_an_event_in_hand_when_the_plugin_dies_is_delivered_again(
+    system: System, tmp_path: Path
+) -> None:
+    stream = f"fx:crash-{new_ulid()}"
+    mark = tmp_path / "crashed-once"
+    crash = await system.data.events.append(
+        stream, "fx_crash_once", alice(system), json.dumps({"mark": str(mark)})
+    )
+
+    async def answered() -> bool:
+        return any(e.type == "fx_redelivered" for e in await stream_events(system, stream))
+
+    await wait_for(answered, within=60, what="zeta, restarted, to answer the event again")
+    assert mark.read_text() == crash.id  # the first process died holding this event
+    (reply,) = [e for e in await stream_events(system, stream) if e.type == "fx_redelivered"]
+    assert json.loads(reply.payload) == {"id": crash.id}
+    assert reply.actor == Actor(ActorKind.PLUGIN, "zeta")
 
 
 async def _count(system: System, stream: str, expected: int) -> bool:
