@@ -24,7 +24,7 @@ from holomush_host.commands.access import authorize_command
 from holomush_host.commands.errors import GENERIC_PLAYER_MESSAGE, CommandError, CommandErrorCode
 from holomush_host.commands.invocation import build_invocation
 from holomush_host.commands.registry import CommandRegistry, CommandSource, ResolvedCommand
-from holomush_host.data.errors import DataError
+from holomush_host.data.errors import DataError, StoreUnavailableError
 from holomush_host.dispatch.builtins import BuiltinCall, HostCommands
 from holomush_host.dispatch.output import CommandOutput, EventAppender
 from holomush_host.dispatch.player import PlayerContext
@@ -95,10 +95,14 @@ class CommandDispatcher:
         self._timeout = command_timeout
 
     async def dispatch(self, player: PlayerContext, line: str) -> DispatchResult:
-        """Run ``line`` for ``player``. Raises only when even the error could not be written
-        (the store is down); the caller then tells the player directly."""
+        """Run ``line`` for ``player``. Raises `StoreUnavailableError` when the database is
+        down (writing the error as an event would fail too), and any error when even the
+        error could not be written; the caller then tells the player directly."""
         try:
             return await self._dispatch(player, line)
+        except StoreUnavailableError as exc:
+            _LOG.warning("command %r of %s: %s", line[:80], player.subject, exc.message)
+            raise
         except Exception:
             _LOG.exception("command %r of %s failed", line[:80], player.subject)
             await self._output.error(player.character_id, GENERIC_PLAYER_MESSAGE)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from holomush_host.data.errors import StoreUnavailableError
 from holomush_host.data.event_types import StoredEvent
 from holomush_host.dispatch.dispatcher import DispatchResult
 from holomush_host.dispatch.player import PlayerContext
@@ -246,6 +247,9 @@ class TelnetConnection:
     async def _command(self, player: PlayerContext, line: str) -> bool:
         try:
             result = await self._dispatcher.dispatch(player, line)
+        except StoreUnavailableError:  # logged by the dispatcher; not a bug, no traceback
+            await self._out.text(texts.STORE_UNAVAILABLE)
+            return True
         except Exception:
             _LOG.exception("command from %s failed", player.subject)
             await self._out.text(texts.COMMAND_FAILED)

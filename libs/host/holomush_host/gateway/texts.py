@@ -13,6 +13,10 @@ TOO_FAST: Final = "You are sending commands too quickly; that line was ignored. 
 ONLY_GUESTS: Final = "Only guest connections are available here. Use: connect guest"
 NOT_CONNECTED_HELP: Final = "Commands before you connect: connect guest, resume <code>, quit"
 COMMAND_FAILED: Final = "Error processing command."
+STORE_UNAVAILABLE: Final = (
+    "The game's database is not answering right now, so that did not happen."
+    " Please try again in a moment."
+)
 CONNECT_FAILED: Final = "Could not connect you right now. Please try again in a moment."
 SERVER_FULL: Final = "The server is full right now. Please try again later."
 SHUTTING_DOWN: Final = "The server is shutting down. Goodbye!"
