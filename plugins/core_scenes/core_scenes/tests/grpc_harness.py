@@ -16,6 +16,7 @@ import grpc
 from holomush.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 from holomush_sdk import PLUGIN_HOST_SERVICE_NAME, ServeConfig, ServiceProvider
 from holomush_sdk.actor import actor_from_metadata
+from holomush_sdk.goplugin.grpc_options import UNLIMITED_MESSAGE_SIZE
 from holomush_sdk.serving import plugin_services
 
 HOST_BROKER_ID = 1
@@ -163,12 +164,13 @@ async def serve_plugin(plugin: ServiceProvider) -> AsyncIterator[Served]:
             ServeConfig(handler=plugin, plugin_name="core-scenes"),  # type: ignore[arg-type]
             plugin,
         )
-        server = grpc.aio.server()
+        # Message sizes unlimited, as go-plugin's transport (and so the real plugin) has them.
+        server = grpc.aio.server(options=UNLIMITED_MESSAGE_SIZE)
         await register(server, broker)  # type: ignore[arg-type]
         address = f"unix:{Path(scratch) / 'plugin.sock'}"
         server.add_insecure_port(address)
         await server.start()
-        channel = grpc.aio.insecure_channel(address)
+        channel = grpc.aio.insecure_channel(address, options=UNLIMITED_MESSAGE_SIZE)
         try:
             yield Served(channel, host, {PLUGIN_HOST_SERVICE_NAME: f"broker:{HOST_BROKER_ID}"})
         finally:

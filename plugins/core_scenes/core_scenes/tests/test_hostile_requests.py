@@ -550,6 +550,18 @@ async def test_unknown_update_mask_path_is_shown_short_and_escaped(
     assert await schema_snapshot(arena.db) == before  # "title" was not applied either
 
 
+@in_arena_loop
+async def test_a_request_over_grpcs_default_4_mib_reaches_validation(arena: Arena) -> None:
+    # The plugin's server lifts gRPC's message size limit (as go-plugin does), so a huge
+    # field is refused by the rules, by name, not by the transport.
+    request = scene_pb2.CreateSceneRequest(character_id=ALICE, title="t" * (5 << 20))
+    err = await rejection(arena, "CreateScene", request)
+    assert err.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == (
+        "request validation failed: title: value length must be at most 200 characters"
+    )
+
+
 # Many bad list items: the SDK's validator names a few, so the status still fits a header.
 @pytest.mark.parametrize(
     ("rpc", "bad_request"),
