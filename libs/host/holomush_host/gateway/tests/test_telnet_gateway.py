@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import random
 
 import pytest
 
@@ -240,3 +243,37 @@ async def test_a_guest_is_kept_while_its_session_can_be_resumed(
     await wait_until(detached, what=f"{name}'s session to be detached")
     assert await wired.data.sessions.list_connected() == []
     assert await wired.data.world.find_character_by_name(name) is not None
+
+
+async def test_a_hostile_connection_does_not_disturb_the_others(server: TelnetServer) -> None:
+    """Binary garbage, negotiation storms, over-long lines and a line flood from one
+    connection, while another player in the same room keeps talking."""
+    rng = random.Random(20261128)  # the same garbage every run
+    garbage = [
+        bytes(rng.getrandbits(8) for _ in range(64 * 1024)),  # NULs, invalid UTF-8, stray IACs
+        bytes([IAC, DO, 1, IAC, WILL, 31, IAC, 250, 24, 1, IAC, 240] * 2000),  # option storm
+        b"say " + b"x" * 100_000 + b"\r\n",  # one line far over the limit
+        b"".join(f"say flood {n}\r\n".encode() for n in range(500)),  # far over the rate
+    ]
+    async with (
+        await TelnetTestClient.connect(server.port) as attacker,
+        await TelnetTestClient.connect(server.port) as bystander,
+    ):
+        await attacker.login()
+        name = await bystander.login()
+
+        async def attack() -> None:
+            for chunk in garbage:
+                with contextlib.suppress(ConnectionError):  # the server may hang up on it
+                    await attacker.send(chunk)
+
+        attacking = asyncio.create_task(attack())
+        for n in range(5):
+            await bystander.line(f"say still fine {n}")
+            await bystander.expect(rf'^{name} says, "still fine {n}"\r\n', timeout=15)
+        await attacking
+        assert "Traceback" not in bystander.received.decode(errors="replace")
+        assert "Traceback" not in attacker.received.decode(errors="replace")
+    # The server still takes new players.
+    async with await TelnetTestClient.connect(server.port) as newcomer:
+        await newcomer.login()
