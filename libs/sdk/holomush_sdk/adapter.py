@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -10,7 +11,7 @@ import grpc
 
 from holomush.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 from holomush_sdk._invoke import call_maybe_async
-from holomush_sdk.actor import actor_from_metadata, actor_scope
+from holomush_sdk.actor import actor_from_metadata, actor_scope, current_actor
 from holomush_sdk.auditing import audit_context, harvest_audit_hints
 from holomush_sdk.broker_services import BrokerDialer, RequiredServices
 from holomush_sdk.commands import (
@@ -49,6 +50,10 @@ class PluginServiceAdapter(plugin_pb2_grpc.PluginServiceServicer):
         plugin_name: str = "",
     ) -> None:
         self._handler = handler
+        # A runtime-checkable Protocol check costs microseconds: once, not on every command.
+        self._commands: CommandHandler | None = (
+            handler if isinstance(handler, CommandHandler) else None
+        )
         self._provider = provider
         self._broker = broker
         self._plugin_name = plugin_name
@@ -103,7 +108,7 @@ class PluginServiceAdapter(plugin_pb2_grpc.PluginServiceServicer):
     ) -> plugin_pb2.HandleEventResponse:
         event = event_from_proto(request.event)
         try:
-            with actor_scope(actor_from_metadata(context.invocation_metadata())):
+            with _caller_scope(context):
                 emits = await call_maybe_async(self._handler.handle_event, event)
             response = plugin_pb2.HandleEventResponse(
                 emit_events=[emit_event_to_proto(e) for e in _check_emits(emits)]
@@ -115,15 +120,12 @@ class PluginServiceAdapter(plugin_pb2_grpc.PluginServiceServicer):
     async def HandleCommand(
         self, request: plugin_pb2.HandleCommandRequest, context: Context
     ) -> plugin_pb2.HandleCommandResponse:
-        if not isinstance(self._handler, CommandHandler):
+        if self._commands is None:
             return plugin_pb2.HandleCommandResponse(response=plugin_pb2.CommandResponse())
         command = command_request_from_proto(request.command)
         try:
-            with (
-                actor_scope(actor_from_metadata(context.invocation_metadata())),
-                audit_context(),
-            ):
-                result = await call_maybe_async(self._handler.handle_command, command)
+            with _caller_scope(context), audit_context():
+                result = await call_maybe_async(self._commands.handle_command, command)
                 hints = harvest_audit_hints()
             if result is None:
                 result = CommandResponse()
@@ -147,7 +149,7 @@ class PluginServiceAdapter(plugin_pb2_grpc.PluginServiceServicer):
                 grpc.StatusCode.UNIMPLEMENTED, "plugin does not implement query_session_streams"
             )
         try:
-            with actor_scope(actor_from_metadata(context.invocation_metadata())):
+            with _caller_scope(context):
                 streams = await call_maybe_async(
                     provider.query_session_streams,
                     request.character_id,
@@ -184,3 +186,11 @@ async def _abort(context: Context, exc: Exception, operation: str) -> NoReturn:
         await context.abort(exc.status, exc.wire_message())
     _log.error("%s failed", operation, exc_info=exc)
     await context.abort(grpc.StatusCode.UNKNOWN, f"{operation} failed: {_describe(exc)}")
+
+
+def _caller_scope(context: Context) -> contextlib.AbstractContextManager[None]:
+    """The caller's actor as `current_actor()`. Under `serve` the SDK's actor hook has set
+    it already for this call; parse the headers only when it has not."""
+    if current_actor() is not None:
+        return contextlib.nullcontext()
+    return actor_scope(actor_from_metadata(context.invocation_metadata()))
