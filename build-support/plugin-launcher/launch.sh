@@ -7,7 +7,8 @@
 # bootstrap. Anything unexpected falls back to running the PEX itself.
 set -eu
 pex="$0.pex"
-key=$(ls -lni -- "$pex" 2>/dev/null) || {
+# (C locale and UTC: the same file gives the same line whatever the caller's environment.)
+key=$(LC_ALL=C TZ=UTC0 ls -lni -- "$pex" 2>/dev/null) || {
     echo "holomush plugin launcher: $pex is missing; unpack the whole bundle" >&2
     exit 1
 }
