@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc.aio
-import pytest
 
 from e2e_database import (
     ACTOR_CHARACTER,
@@ -30,7 +28,6 @@ from e2e_host import running_host
 from e2e_scenes import create_scene, info_lines, joined_notice, pose
 from e2e_telnet import TelnetPlayer, TelnetRoom
 from holomush.scene.v1 import scene_pb2, scene_pb2_grpc
-from holomush_testing.postgres import fresh_database
 from holomush_testing.restartable_postgres import RestartablePostgres
 
 ECHO_BOT = "echo-bot"
@@ -90,17 +87,11 @@ async def scene_info_works(player: TelnetPlayer, scene: str, expected: tuple[str
     return True
 
 
-@pytest.fixture
-def database_url(restartable_postgres: RestartablePostgres) -> Iterator[str]:
-    with fresh_database(restartable_postgres.test_server, "e2e_pg_restart") as url:
-        yield url
-
-
 async def test_host_and_plugins_reconnect_after_postgres_restarts(
-    restartable_postgres: RestartablePostgres, database_url: str, tmp_path: Path
+    restartable_postgres: RestartablePostgres, restartable_postgres_dsn: str, tmp_path: Path
 ) -> None:
     async with (
-        running_host(database_url, tmp_path) as host,
+        running_host(restartable_postgres_dsn, tmp_path) as host,
         TelnetRoom(host.telnet_port, host.report) as room,
     ):
         pids = processes_under(tmp_path)
@@ -119,11 +110,11 @@ async def test_host_and_plugins_reconnect_after_postgres_restarts(
         await alice.send("say before")
         for player in (alice, bob):
             await player.expect(said(a, "before"), said(ECHO_BOT, "Echo: before"))
-        before_outage = await newest_event_id(database_url)
+        before_outage = await newest_event_id(restartable_postgres_dsn)
         info = info_lines(
             scene,
             TITLE,
-            owner_id=await character_id(database_url, a),
+            owner_id=await character_id(restartable_postgres_dsn, a),
             state="active",
             participants=[f"{a} (owner)", f"{b} (member)"],
         )
@@ -182,7 +173,7 @@ async def test_host_and_plugins_reconnect_after_postgres_restarts(
             )
         assert [(s.id, s.title) for s in listed.scenes] == [(scene, TITLE)]
 
-        says = await events_after(database_url, before_outage, event_type="say")
+        says = await events_after(restartable_postgres_dsn, before_outage, event_type="say")
         assert [(e.actor_kind, e.actor_id == ECHO_BOT, e.payload["message"]) for e in says] == [
             (ACTOR_CHARACTER, False, "after"),
             (ACTOR_PLUGIN, True, "Echo: after"),

@@ -7,6 +7,8 @@
 * ``restartable_postgres`` (function, on a server shared by the module): an embedded server
   the test may stop and start (`RestartablePostgres`); it is running when a test begins.
   Always embedded, whatever ``HOLOMUSH_TEST_DATABASE_URL`` says.
+* ``restartable_postgres_dsn`` (function): the URL of a fresh database on that server, for
+  this test only (admin role).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from psycopg.rows import TupleRow
 from holomush_testing.postgres import PostgresTestServer, fresh_database, open_postgres_test_server
 from holomush_testing.restartable_postgres import RestartablePostgres, restartable_postgres
 
-__all__ = ["postgres_conn", "postgres_dsn", "postgres_server", "restartable_postgres_server"]
+__all__ = [
+    "postgres_conn",
+    "postgres_dsn",
+    "postgres_server",
+    "restartable_postgres_dsn",
+    "restartable_postgres_server",
+]
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +66,11 @@ def restartable_postgres_server(
     # the next test down with it.
     restartable_postgres_module.ensure_running()
     return restartable_postgres_module
+
+
+@pytest.fixture
+def restartable_postgres_dsn(
+    restartable_postgres: RestartablePostgres, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    with fresh_database(restartable_postgres.test_server, request.module.__name__) as dsn:
+        yield dsn

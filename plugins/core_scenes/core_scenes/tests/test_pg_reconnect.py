@@ -4,7 +4,7 @@ down, and the same store (same pool, same process) working again once it is back
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -14,22 +14,15 @@ from core_scenes.ids import new_scene_id
 from core_scenes.model import NewScene
 from core_scenes.pg_store import PostgresSceneStore, open_scene_store
 from holomush_host.storage.provisioner import SchemaProvisioner
-from holomush_testing.postgres import fresh_database
 from holomush_testing.restartable_postgres import RestartablePostgres
 
 RECOVERY_TIMEOUT = 30.0
 
 
-@pytest.fixture
-def admin_dsn(restartable_postgres: RestartablePostgres) -> Iterator[str]:
-    with fresh_database(restartable_postgres.test_server, "scenes_reconnect") as dsn:
-        yield dsn
-
-
 @pytest_asyncio.fixture
-async def store(admin_dsn: str) -> AsyncIterator[PostgresSceneStore]:
+async def store(restartable_postgres_dsn: str) -> AsyncIterator[PostgresSceneStore]:
     # As in production: the plugin's restricted role, the DSN the host hands it.
-    async with SchemaProvisioner(admin_dsn) as provisioner:
+    async with SchemaProvisioner(restartable_postgres_dsn) as provisioner:
         plugin = await provisioner.provision("core-scenes")
     scenes = await open_scene_store(plugin.dsn)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import psycopg
@@ -22,7 +22,6 @@ from holomush_host.data.event_store import EventStore
 from holomush_host.data.event_types import EventDraft
 from holomush_host.data.host_data import HostData
 from holomush_host.data.ids import UlidFactory
-from holomush_testing.postgres import fresh_database
 from holomush_testing.restartable_postgres import RestartablePostgres
 
 from .helpers import ALICE, SYSTEM, take
@@ -33,19 +32,15 @@ RECOVERY_TIMEOUT = 30.0
 
 
 @pytest.fixture
-def dsn(restartable_postgres: RestartablePostgres) -> Iterator[str]:
-    with fresh_database(restartable_postgres.test_server, "reconnect") as url:
-        yield url
-
-
-@pytest.fixture
 def schema() -> str:
     return f"holomush_r{secrets.token_hex(4)}"
 
 
 @pytest_asyncio.fixture
-async def host(dsn: str, schema: str) -> AsyncIterator[HostData]:
-    data = await HostData.open(dsn, schema=schema, min_connections=2, max_connections=4)
+async def host(restartable_postgres_dsn: str, schema: str) -> AsyncIterator[HostData]:
+    data = await HostData.open(
+        restartable_postgres_dsn, schema=schema, min_connections=2, max_connections=4
+    )
     try:
         yield data
     finally:
@@ -88,9 +83,9 @@ async def test_the_pool_replaces_the_connections_a_restart_closed(
 
 
 async def test_a_query_during_the_outage_fails_clearly_and_the_next_one_succeeds(
-    restartable_postgres: RestartablePostgres, dsn: str, schema: str
+    restartable_postgres: RestartablePostgres, restartable_postgres_dsn: str, schema: str
 ) -> None:
-    conninfo = host_conninfo(dsn, schema)
+    conninfo = host_conninfo(restartable_postgres_dsn, schema)
     pool = await open_host_pool(conninfo, min_size=1, max_size=2, checkout_timeout=1.0)
     try:
         await restartable_postgres.astop("fast")
@@ -132,12 +127,17 @@ async def test_appends_and_live_subscriptions_carry_on_after_a_restart(
 
 
 async def test_events_of_another_host_process_arrive_after_a_restart(
-    restartable_postgres: RestartablePostgres, host: HostData, dsn: str, schema: str
+    restartable_postgres: RestartablePostgres,
+    host: HostData,
+    restartable_postgres_dsn: str,
+    schema: str,
 ) -> None:
     # A second host process on the same schema: its events reach this one's subscribers
     # only through LISTEN/NOTIFY (or the catch-up after the listener reconnects).
-    other_pool = await open_host_pool(host_conninfo(dsn, schema), min_size=1, max_size=2)
-    other = EventStore(other_pool, host_conninfo(dsn, schema), schema=schema)
+    other_pool = await open_host_pool(
+        host_conninfo(restartable_postgres_dsn, schema), min_size=1, max_size=2
+    )
+    other = EventStore(other_pool, host_conninfo(restartable_postgres_dsn, schema), schema=schema)
     await other.start()
     try:
         async with host.events.subscribe([STREAM]) as live:
@@ -155,13 +155,13 @@ async def test_events_of_another_host_process_arrive_after_a_restart(
 
 
 async def test_events_committed_while_the_listener_was_away_are_caught_up(
-    host: HostData, dsn: str, schema: str
+    host: HostData, restartable_postgres_dsn: str, schema: str
 ) -> None:
     # Deterministic catch-up: an event committed with no notification at all (another
     # writer's NOTIFY lost while nobody listened), then the LISTEN connection dropped.
     async with host.events.subscribe([STREAM]) as live:
         async with await psycopg.AsyncConnection.connect(
-            host_conninfo(dsn, schema), autocommit=True
+            host_conninfo(restartable_postgres_dsn, schema), autocommit=True
         ) as admin:
             cursor = await admin.execute("SELECT max(id) FROM events")
             newest = await cursor.fetchone()

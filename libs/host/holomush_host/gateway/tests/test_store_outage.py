@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import pytest
 import pytest_asyncio
 
 from holomush_host.data.host_data import HostData
@@ -17,20 +16,16 @@ from holomush_host.gateway import texts
 from holomush_host.gateway.server import TelnetServer
 from holomush_host.gateway.sessions import PlayerSessions
 from holomush_host.gateway.tests.client import TelnetTestClient
-from holomush_testing.postgres import fresh_database
 from holomush_testing.restartable_postgres import RestartablePostgres
 
 
-@pytest.fixture
-def dsn(restartable_postgres: RestartablePostgres) -> Iterator[str]:
-    with fresh_database(restartable_postgres.test_server, "outage") as url:
-        yield url
-
-
 @pytest_asyncio.fixture
-async def outage_server(dsn: str) -> AsyncIterator[TelnetServer]:
+async def outage_server(restartable_postgres_dsn: str) -> AsyncIterator[TelnetServer]:
     data = await HostData.open(
-        dsn, schema=f"holomush_o{secrets.token_hex(4)}", min_connections=1, max_connections=4
+        restartable_postgres_dsn,
+        schema=f"holomush_o{secrets.token_hex(4)}",
+        min_connections=1,
+        max_connections=4,
     )
     server = TelnetServer(PlayerSessions(data), wire(data).dispatcher, host="127.0.0.1", port=0)
     await server.start()

@@ -6,29 +6,25 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from holomush_sdk.storage import connect
-from holomush_testing.postgres import fresh_database, with_search_path
+from holomush_testing.postgres import with_search_path
 from holomush_testing.restartable_postgres import RestartablePostgres
 
 RECOVERY_TIMEOUT = 30.0
 
 
 @pytest.fixture
-def plugin_dsn(restartable_postgres: RestartablePostgres) -> Iterator[str]:
-    with fresh_database(restartable_postgres.test_server, "sdk_reconnect") as dsn:
-        schema = f"plugin_{secrets.token_hex(3)}"
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-            conn.execute(
-                sql.SQL("CREATE TABLE {}.notes (text text)").format(sql.Identifier(schema))
-            )
-        yield with_search_path(dsn, schema)
+def plugin_dsn(restartable_postgres_dsn: str) -> str:
+    schema = f"plugin_{secrets.token_hex(3)}"
+    with psycopg.connect(restartable_postgres_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("CREATE TABLE {}.notes (text text)").format(sql.Identifier(schema)))
+    return with_search_path(restartable_postgres_dsn, schema)
 
 
 async def test_the_pool_works_again_after_a_restart(
