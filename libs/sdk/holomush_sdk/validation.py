@@ -34,6 +34,7 @@ from holomush_sdk.goplugin._gostrconv import quote as go_quote
 __all__ = [
     "DEFAULT_RULES",
     "MAX_REPORTED_VIOLATIONS",
+    "NO_NUL",
     "Rule",
     "RuleRegistry",
     "RuleValidator",
@@ -103,12 +104,18 @@ class Validator(Protocol):
     def validate(self, message: Message) -> None: ...
 
 
+NO_NUL = "value must not contain NUL characters"
+"""The violation for text holding a NUL (see ``nul_free_text`` in `RuleRegistry.register`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _FieldCheck:
-    """One field the walk must visit: its rule, and whether messages inside it may have rules."""
+    """One field the walk must visit: its rule, whether its text must be NUL-free, and
+    whether messages inside it may have rules."""
 
     field: FieldDescriptor
     rule: Rule | None
+    nul_free: bool
     descend: bool
 
 
@@ -117,18 +124,31 @@ class RuleRegistry:
 
     def __init__(self) -> None:
         self._rules: dict[str, dict[str, Rule]] = {}
+        self._nul_free: set[str] = set()
         # Per message type, the fields worth visiting: a request is checked on every call,
         # so the descriptor walk is planned once (and again after `register`).
         self._plans: dict[str, tuple[_FieldCheck, ...]] = {}
         self._has_rules: dict[str, bool] = {}
 
-    def register(self, message_type: type[Message], rules: Mapping[str, Rule]) -> None:
-        """Add (or replace) rules for `message_type`; unknown field names are an error."""
+    def register(
+        self,
+        message_type: type[Message],
+        rules: Mapping[str, Rule],
+        *,
+        nul_free_text: bool = False,
+    ) -> None:
+        """Add (or replace) rules for `message_type`; unknown field names are an error.
+
+        ``nul_free_text``: no string field of the message (nor item of a repeated one) may
+        contain a NUL character — what a plugin storing text in PostgreSQL needs, since
+        PostgreSQL text cannot hold NUL."""
         descriptor = message_type.DESCRIPTOR
         unknown = sorted(set(rules) - set(descriptor.fields_by_name))
         if unknown:
             raise ValueError(f"{descriptor.full_name} has no field(s) {', '.join(unknown)}")
         self._rules.setdefault(descriptor.full_name, {}).update(rules)
+        if nul_free_text:
+            self._nul_free.add(descriptor.full_name)
         self._plans.clear()
         self._has_rules.clear()
 
@@ -145,15 +165,17 @@ class RuleRegistry:
         plan = self._plans.get(descriptor.full_name)
         if plan is None:
             rules = self.rules_for(descriptor.full_name)
+            nul_free = descriptor.full_name in self._nul_free
             checks = (
                 _FieldCheck(
                     field,
                     rules.get(field.name),
+                    nul_free and field.type == FieldDescriptor.TYPE_STRING,
                     field.message_type is not None and self._may_have_rules(field.message_type),
                 )
                 for field in cast(list[FieldDescriptor], descriptor.fields)
             )
-            plan = tuple(check for check in checks if check.rule is not None or check.descend)
+            plan = tuple(c for c in checks if c.rule is not None or c.nul_free or c.descend)
             self._plans[descriptor.full_name] = plan
         return plan
 
@@ -166,10 +188,14 @@ class RuleRegistry:
         if name in visiting:
             return False  # a cycle adds nothing the first visit does not already see
         inside = visiting | {name}
-        answer = bool(self.rules_for(name)) or any(
-            self._may_have_rules(field.message_type, inside)
-            for field in cast(list[FieldDescriptor], descriptor.fields)
-            if field.message_type is not None
+        answer = (
+            bool(self.rules_for(name))
+            or name in self._nul_free
+            or any(
+                self._may_have_rules(field.message_type, inside)
+                for field in cast(list[FieldDescriptor], descriptor.fields)
+                if field.message_type is not None
+            )
         )
         if not visiting:  # answers inside a cycle may be partial; cache only finished ones
             self._has_rules[name] = answer
@@ -181,6 +207,8 @@ class RuleRegistry:
             path = prefix + field.name
             if check.rule is not None:
                 _check_field(message, field, check.rule, path, found)
+            if check.nul_free:
+                _check_nul(getattr(message, field.name), field, path, found)
             if check.descend:
                 self._walk_nested(message, field, path, found)
 
@@ -230,6 +258,16 @@ def _check_field(
     _check_scalar(value, field, rule, path, found)
 
 
+def _check_nul(value: Any, field: FieldDescriptor, path: str, found: list[Violation]) -> None:
+    if not field.is_repeated:
+        if "\x00" in value:
+            found.append(Violation(path, NO_NUL))
+        return
+    for index, item in enumerate(value):
+        if "\x00" in item:
+            found.append(Violation(f"{path}[{index}]", NO_NUL))
+
+
 def _check_scalar(
     value: Any, field: FieldDescriptor, rule: Rule, path: str, found: list[Violation]
 ) -> None:
@@ -271,9 +309,11 @@ DEFAULT_RULES = RuleRegistry()
 """The process-wide rule table the SDK's interceptor uses by default."""
 
 
-def register_rules(message_type: type[Message], rules: Mapping[str, Rule]) -> None:
-    """Register `rules` for `message_type` in `DEFAULT_RULES`."""
-    DEFAULT_RULES.register(message_type, rules)
+def register_rules(
+    message_type: type[Message], rules: Mapping[str, Rule], *, nul_free_text: bool = False
+) -> None:
+    """Register `rules` for `message_type` in `DEFAULT_RULES` (see `RuleRegistry.register`)."""
+    DEFAULT_RULES.register(message_type, rules, nul_free_text=nul_free_text)
 
 
 _REQUIRED_TEXT = Rule(min_len=1)

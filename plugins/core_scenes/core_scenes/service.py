@@ -44,9 +44,10 @@ from core_scenes.service_errors import (
     service_error,
 )
 from core_scenes.store import JoinOutcome, SceneStore
-from core_scenes.validation_rules import MAX_ID, NO_NUL, validate
+from core_scenes.validation_rules import MAX_ID, validate
 from holomush.scene.v1 import scene_pb2
 from holomush_sdk import EmitIntent, EventSink, HostCallError, ValidationError
+from holomush_sdk.validation import NO_NUL
 
 __all__ = ["DEFAULT_LIST_LIMIT", "MAX_POSE_LENGTH", "SceneService"]
 

@@ -12,15 +12,12 @@ request reached the database and came back as an internal error).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 
 from holomush.scene.v1 import scene_pb2
-from holomush_sdk import Rule, ValidationError, register_rules
-from holomush_sdk.validation import DEFAULT_RULES, Violation
+from holomush_sdk import Rule, register_rules
+from holomush_sdk.validation import RuleValidator
 
 __all__ = [
     "MAX_DESCRIPTION",
@@ -28,11 +25,9 @@ __all__ = [
     "MAX_LIST",
     "MAX_LIST_LIMIT",
     "MAX_TITLE",
-    "NO_NUL",
     "POSE_ORDER_CHOICES",
     "STATE_CHOICES",
     "VISIBILITY_CHOICES",
-    "nul_violations",
     "validate",
 ]
 
@@ -106,37 +101,16 @@ register_rules(
     scene_pb2.TransferOwnershipRequest, {**_CALLER_AND_SCENE, "new_owner_character_id": _ID}
 )
 
-NO_NUL = "value must not contain NUL characters"
+# PostgreSQL text cannot hold NUL: no text of any SceneService request (nor of its field
+# mask) may carry one. Without this such a request reached the database and came back as an
+# internal error.
+for _method in scene_pb2.DESCRIPTOR.services_by_name["SceneService"].methods:
+    register_rules(getattr(scene_pb2, _method.input_type.name), {}, nul_free_text=True)
+register_rules(field_mask_pb2.FieldMask, {}, nul_free_text=True)
 
-
-def nul_violations(message: Message, prefix: str = "") -> Iterator[Violation]:
-    """Every text in `message` holding a NUL: string fields, list items, map keys and
-    values, and the same inside nested messages."""
-    for field, value in message.ListFields():
-        for path, element in _elements(field, value, prefix + field.name):
-            if isinstance(element, str) and "\x00" in element:
-                yield Violation(path, NO_NUL)
-            elif isinstance(element, Message):
-                yield from nul_violations(element, path + ".")
-
-
-def _elements(field: FieldDescriptor, value: Any, path: str) -> Iterator[tuple[str, object]]:
-    """(path, element) pairs of one field's value; a map gives its keys and its values."""
-    entry = field.message_type
-    if entry is not None and entry.GetOptions().map_entry:
-        for key, item in value.items():
-            yield f"{path}[{key!r}]", key
-            yield f"{path}[{key!r}]", item
-    elif field.is_repeated:
-        for index, item in enumerate(value):
-            yield f"{path}[{index}]", item
-    else:
-        yield path, value
+_VALIDATOR = RuleValidator()
 
 
 def validate(request: Message) -> None:
-    """Raise `ValidationError` when `request` breaks its rules (as the interceptor would)
-    or carries a NUL in a text field."""
-    violations = [*DEFAULT_RULES.violations(request), *nul_violations(request)]
-    if violations:
-        raise ValidationError(violations)
+    """Raise `ValidationError` when `request` breaks its rules (as the interceptor would)."""
+    _VALIDATOR.validate(request)

@@ -145,6 +145,26 @@ def test_rules_registered_after_a_check_apply_to_the_next_one():
     ]
 
 
+def test_nul_free_text_covers_every_string_field_and_list_item():
+    registry = RuleRegistry()
+    registry.register(plugin_pb2.InitResponse, {}, nul_free_text=True)
+    registry.register(plugin_pb2.Event, {"stream": Rule(min_len=1)}, nul_free_text=True)
+    message = plugin_pb2.InitResponse(provided_services=["ok", "b\x00d"])
+    assert [str(v) for v in registry.violations(message)] == [
+        "provided_services[1]: value must not contain NUL characters"
+    ]
+    # Nested: the walk reaches a registered type inside an unregistered one.
+    nested = plugin_pb2.HandleEventRequest(event=plugin_pb2.Event(stream="\x00", type="say\x00"))
+    assert [str(v) for v in registry.violations(nested)] == [
+        "event.stream: value must not contain NUL characters",
+        "event.type: value must not contain NUL characters",
+    ]
+    emit = plugin_pb2.PluginHostServiceEmitEventRequest(payload=b"\x00")
+    registry.register(plugin_pb2.PluginHostServiceEmitEventRequest, {}, nul_free_text=True)
+    assert registry.violations(emit) == []  # bytes are not text
+    assert RuleRegistry().violations(nested) == []  # off unless asked for
+
+
 def test_items_rule_and_bytes_lengths():
     registry = RuleRegistry()
     registry.register(
