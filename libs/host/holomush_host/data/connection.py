@@ -13,11 +13,10 @@ from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from holomush_host.data.errors import InvalidInputError, StoreUnavailableError
+from holomush_sdk.storage.pool import POOL_CHECKOUT_TIMEOUT, restart_proof_pool_settings
 
 __all__ = [
     "DEFAULT_SCHEMA",
-    "POOL_CHECKOUT_TIMEOUT",
-    "POOL_RECONNECT_TIMEOUT",
     "HostConnection",
     "HostPool",
     "check_schema_name",
@@ -67,17 +66,6 @@ async def connect_host(conninfo: str, *, connect_timeout: float = 10.0) -> HostC
         raise StoreUnavailableError(f"cannot reach the host database: {exc}") from None
 
 
-#: How long a query waits for a connection before the store reports itself unavailable.
-#: Below the dispatcher's 5 s command timeout, so that while the database is down a player
-#: hears the store's error in a few seconds instead of a timeout much later.
-POOL_CHECKOUT_TIMEOUT = 3.0
-#: How long the pool keeps re-dialling a lost connection (after 0, 1, 3 and 5 s) before it
-#: gives up on it and dials afresh when a caller next waits for a connection. Short, so
-#: that once the server is back no caller waits out a long back-off: at most ~2 s, less
-#: than the checkout timeout.
-POOL_RECONNECT_TIMEOUT = 5.0
-
-
 async def open_host_pool(
     conninfo: str,
     *,
@@ -99,12 +87,8 @@ async def open_host_pool(
         max_size=max_size,
         kwargs={"autocommit": True},
         open=False,
-        timeout=checkout_timeout,
-        # One empty query per checkout (~0.1 ms on a socket): a connection the server
-        # closed while it sat idle is discarded instead of failing the caller's query.
-        check=AsyncConnectionPool.check_connection,
-        reconnect_timeout=POOL_RECONNECT_TIMEOUT,
         name="holomush-host",
+        **restart_proof_pool_settings(checkout_timeout),
     )
     try:
         await pool.open(wait=True, timeout=connect_timeout)

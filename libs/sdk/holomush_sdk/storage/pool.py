@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -11,7 +11,13 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from holomush_sdk.storage.conninfo import libpq_conninfo
 from holomush_sdk.storage.errors import StorageError, StorageErrorCode
 
-__all__ = ["POOL_CHECKOUT_TIMEOUT", "POOL_RECONNECT_TIMEOUT", "PluginPool", "connect"]
+__all__ = [
+    "POOL_CHECKOUT_TIMEOUT",
+    "POOL_RECONNECT_TIMEOUT",
+    "PluginPool",
+    "connect",
+    "restart_proof_pool_settings",
+]
 
 PluginPool: TypeAlias = AsyncConnectionPool[psycopg.AsyncConnection[TupleRow]]
 
@@ -23,6 +29,19 @@ POOL_CHECKOUT_TIMEOUT = 3.0
 #: that once the server is back no caller waits out a long back-off: at most ~2 s, less
 #: than the checkout timeout.
 POOL_RECONNECT_TIMEOUT = 5.0
+
+
+def restart_proof_pool_settings(checkout_timeout: float) -> dict[str, Any]:
+    """`AsyncConnectionPool` settings for a pool that outlives a database restart (the
+    plugins' pools here and the host's): each connection is checked as it is handed out (one
+    empty query, ~0.1 ms on a socket) so one the server closed while it sat idle is replaced
+    instead of failing the caller's query; lost connections are re-dialled for
+    `POOL_RECONNECT_TIMEOUT`; a caller waits at most ``checkout_timeout`` for a connection."""
+    return {
+        "timeout": checkout_timeout,
+        "check": AsyncConnectionPool.check_connection,
+        "reconnect_timeout": POOL_RECONNECT_TIMEOUT,
+    }
 
 
 async def connect(
@@ -52,12 +71,8 @@ async def connect(
             min_size=min_size,
             max_size=max_size,
             open=False,
-            timeout=checkout_timeout,
-            # Survive a database restart: a connection the server closed while it sat in
-            # the pool is replaced when handed out, instead of failing the caller's query.
-            check=AsyncConnectionPool.check_connection,
-            reconnect_timeout=POOL_RECONNECT_TIMEOUT,
             name="holomush-plugin",
+            **restart_proof_pool_settings(checkout_timeout),
         )
     except (ValueError, psycopg.Error) as exc:
         raise StorageError(
